@@ -1,0 +1,52 @@
+# Two commands: `make run` and `make test`. Everything else is here to serve them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RUN_STAMP := $(VENV)/.run-$(shell cat requirements/base.txt | sha1sum | cut -c1-12)
+TEST_STAMP := $(VENV)/.test-$(shell cat requirements/base.txt requirements/test.txt | sha1sum | cut -c1-12)
+
+.PHONY: run test lint check-migrations messages serve-stack clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(RUN_STAMP): requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/base.txt
+	touch $@
+
+$(TEST_STAMP): requirements/base.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/test.txt
+	touch $@
+
+## make run: set everything up on SQLite and serve admin + API on http://$(HOST):$(PORT)/ with a Celery worker
+## that runs the scheduled jobs (no Redis needed; set DATABASE_URL / REDIS_URL to use PostgreSQL / Redis).
+run: $(RUN_STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py ensure_local_admin
+	@echo "Starting the Celery worker (with beat) and the web server; Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=warning & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
+test: $(TEST_STAMP) lint check-migrations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+check-migrations: $(TEST_STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+## make messages: refresh the translation catalogues after changing user-facing strings.
+messages: $(TEST_STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from pairing.models import Region, RegionLevel
+from pairing.reference import reference_load
+
+
+class Command(BaseCommand):
+    help = "Load the region registry and the documented programs and pairings (fixtures/reference). Idempotent."
+
+    def handle(self, *args, **options) -> None:
+        programs = reference_load()
+        self.stdout.write(f"regions: {Region.objects.count()} ({Region.objects.filter(level=RegionLevel.COUNTY).count()} county-level)")
+        for program in programs:
+            documented = program.pairings.filter(is_sample=False).count()
+            weak = program.counties.filter(role="weak").count()
+            self.stdout.write(f"{program.code} {program.name}: {documented} documented pairings, {weak} weak counties")

@@ -1,0 +1,398 @@
+"""Cooperation projects, their stage log and monthly progress reports, and the other kinds of cooperation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.money import MoneyField
+from pairing.models import Pairing, Park, Region, RegionLevel
+
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class ProjectCategory(models.TextChoices):
+    TRANSFER = "transfer", _("Industrial transfer")
+    JOINT_PROMOTION = "joint_promotion", _("Joint investment promotion")
+    SUPPLY_CHAIN = "supply_chain", _("Supply-chain linkage")
+    PLATFORM = "platform", _("Platform")
+    OTHER = "other", _("Other")
+
+
+class Stage(models.TextChoices):
+    """储备 → 签约 → 开工 → 投产 → 达效, in order."""
+
+    PIPELINE = "pipeline", _("Pipeline")
+    SIGNED = "signed", _("Signed")
+    STARTED = "started", _("Under construction")
+    PRODUCING = "producing", _("In production")
+    AT_CAPACITY = "at_capacity", _("At capacity")
+
+    @classmethod
+    def order(cls, stage: str) -> int:
+        return list(cls.values).index(stage)
+
+
+STAGES_NEEDING_START = (Stage.STARTED, Stage.PRODUCING, Stage.AT_CAPACITY)
+STAGES_NEEDING_PRODUCTION = (Stage.PRODUCING, Stage.AT_CAPACITY)
+STAGES_NEEDING_SIGNING = (Stage.SIGNED, *STAGES_NEEDING_START)
+
+
+class Health(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    LAGGING = "lagging", _("Lagging")
+    STALLED = "stalled", _("Stalled")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def live(self) -> ProjectQuerySet:
+        return self.exclude(health=Health.TERMINATED)
+
+    def in_stage(self, *stages: str) -> ProjectQuerySet:
+        return self.filter(stage__in=stages)
+
+    def signed_not_started_since(self, date) -> ProjectQuerySet:
+        """Signed on or before ``date`` and still not under construction."""
+        return self.live().filter(stage=Stage.SIGNED, signed_date__lte=date)
+
+
+class Project(models.Model):
+    """A transfer or cooperation project of a pairing (产业转移签约项目 / 产业帮扶重点项目)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="projects"
+    )
+    park = models.ForeignKey(
+        Park, verbose_name=_("park"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("location county"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+        help_text=_("The county where the project is built; its liaison reports on it."),
+    )
+    enterprise = models.CharField(_("enterprise"), max_length=255, blank=True)
+    industry = models.CharField(_("industry"), max_length=64, blank=True)
+    category = models.CharField(
+        _("category"), max_length=32, choices=ProjectCategory.choices, default=ProjectCategory.TRANSFER
+    )
+    planned_investment = MoneyField(_("planned investment"), default=0)
+    completed_investment = MoneyField(
+        _("completed investment"), default=0, help_text=_("Cumulative, in yuan, from the last approved report.")
+    )
+    signed_date = models.DateField(_("signed date"), null=True, blank=True)
+    planned_start_date = models.DateField(_("planned start date"), null=True, blank=True)
+    planned_production_date = models.DateField(_("planned production date"), null=True, blank=True)
+    actual_start_date = models.DateField(_("actual start date"), null=True, blank=True)
+    actual_production_date = models.DateField(_("actual production date"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.PIPELINE)
+    health = models.CharField(_("health"), max_length=16, choices=Health.choices, default=Health.NORMAL)
+    description = models.TextField(_("description"), blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["pairing", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_investment__gte=0), name="project_planned_not_negative"),
+            models.CheckConstraint(
+                condition=Q(completed_investment__gte=0), name="project_completed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=STAGES_NEEDING_SIGNING) | Q(signed_date__isnull=False),
+                name="project_signed_stage_needs_signed_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=STAGES_NEEDING_START) | Q(actual_start_date__isnull=False),
+                name="project_started_stage_needs_start_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=STAGES_NEEDING_PRODUCTION) | Q(actual_production_date__isnull=False),
+                name="project_producing_stage_needs_production_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_production_date__isnull=True)
+                | Q(actual_start_date__isnull=False, actual_production_date__gte=F("actual_start_date")),
+                name="project_production_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_production_date__isnull=True)
+                | Q(planned_start_date__isnull=True)
+                | Q(planned_production_date__gte=F("planned_start_date")),
+                name="project_planned_production_after_planned_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "health"], name="project_stage_health_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProjectStageChange(models.Model):
+    """One line of a project's stage log: every change of stage, when and by whom."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(_("from stage"), max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=16, choices=Stage.choices)
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage log")
+        ordering = ["project", "changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_stage=F("to_stage")), name="stage_change_changes_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code}: {self.from_stage or '—'} → {self.to_stage}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+class ProblemCategory(models.TextChoices):
+    LAND = "land", _("Land")
+    ENERGY = "energy", _("Energy quota")
+    FINANCE = "finance", _("Finance")
+    APPROVALS = "approvals", _("Approvals")
+    LABOUR = "labour", _("Labour")
+    OTHER = "other", _("Other")
+
+
+class ProgressReport(models.Model):
+    """A county liaison's monthly progress report on a project (进度填报)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports"
+    )
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM"))
+    stage = models.CharField(_("stage reached"), max_length=16, choices=Stage.choices)
+    cumulative_investment = MoneyField(_("cumulative investment"), default=0)
+    month_investment = MoneyField(_("investment this month"), default=0)
+    jobs_created = models.PositiveIntegerField(_("jobs created"), default=0)
+    output_value = MoneyField(_("output value"), null=True, blank=True)
+    tax_paid = MoneyField(_("tax paid"), null=True, blank=True)
+    problem_category = models.CharField(
+        _("problem category"), max_length=16, choices=ProblemCategory.choices, blank=True
+    )
+    problems = models.TextField(_("problems needing provincial coordination"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["project", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period"], name="report_one_per_project_period"),
+            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="report_period_yyyy_mm"),
+            models.CheckConstraint(
+                condition=Q(cumulative_investment__gte=0, month_investment__gte=0),
+                name="report_investment_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(month_investment__lte=F("cumulative_investment")),
+                name="report_month_within_cumulative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(output_value__isnull=True) | Q(output_value__gte=0))
+                & (Q(tax_paid__isnull=True) | Q(tax_paid__gte=0)),
+                name="report_output_and_tax_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(problem_category="") | ~Q(problems=""),
+                name="report_problem_category_has_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.period}"
+
+
+# --- Other cooperation that counts ------------------------------------------------------------------------------
+
+
+class CrossCountyOrder(models.Model):
+    """A cross-county order or purchase agreement (产销对接 / 合作订单)."""
+
+    pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="orders")
+    buyer = models.CharField(_("buyer"), max_length=255)
+    seller = models.CharField(_("seller"), max_length=255)
+    seller_county = models.ForeignKey(
+        Region,
+        verbose_name=_("seller county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+    )
+    goods = models.CharField(_("goods or services"), max_length=255, blank=True)
+    amount = MoneyField(_("amount"))
+    signed_date = models.DateField(_("signed date"))
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("cross-county order")
+        verbose_name_plural = _("cross-county orders")
+        ordering = ["-signed_date"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} ← {self.seller}"
+
+
+class PromotionEvent(models.Model):
+    """A joint investment-promotion event (协同招商)."""
+
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="promotion_events"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    held_on = models.DateField(_("held on"))
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    projects_signed = models.PositiveIntegerField(_("projects signed"), default=0)
+    intended_investment = MoneyField(_("intended investment"), default=0)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("joint promotion event")
+        verbose_name_plural = _("joint promotion events")
+        ordering = ["-held_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(intended_investment__gte=0), name="promotion_investment_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SecondmentKind(models.TextChoices):
+    CADRE = "cadre", _("Cadre secondment")
+    TALENT = "talent", _("Talent exchange")
+
+
+class Secondment(models.Model):
+    """A cadre secondment or talent exchange between the paired counties (干部挂职 / 人才交流)."""
+
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="secondments"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=SecondmentKind.choices, default=SecondmentKind.CADRE)
+    person = models.CharField(_("person"), max_length=64)
+    from_county = models.ForeignKey(
+        Region,
+        verbose_name=_("from county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+    )
+    to_county = models.ForeignKey(
+        Region,
+        verbose_name=_("to county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": RegionLevel.COUNTY},
+    )
+    post = models.CharField(_("post"), max_length=255)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("secondment")
+        verbose_name_plural = _("secondments")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_county=F("to_county")), name="secondment_between_two_counties"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="secondment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.post}"
+
+
+class FinanceSupportKind(models.TextChoices):
+    LOAN = "loan", _("Loan arranged")
+    BOND = "bond", _("Bond issue arranged")
+    GUARANTEE = "guarantee", _("Guarantee")
+    OTHER = "other", _("Other")
+
+
+class FinanceSupport(models.Model):
+    """Finance help arranged by the strong county: loans, bond issues (金融帮扶)."""
+
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="finance_supports"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=FinanceSupportKind.choices)
+    beneficiary = models.CharField(_("beneficiary"), max_length=255)
+    amount = MoneyField(_("amount"))
+    arranged_on = models.DateField(_("arranged on"))
+    description = models.TextField(_("description"), blank=True)
+    is_sample = models.BooleanField(_("sample data"), default=False)
+
+    class Meta:
+        verbose_name = _("finance support")
+        verbose_name_plural = _("finance support")
+        ordering = ["-arranged_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="finance_support_amount_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.beneficiary}"

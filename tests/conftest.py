@@ -1,0 +1,112 @@
+"""Shared fixtures: the personas every endpoint is tried as, and guards for the real services.
+
+Personas (the same names everywhere):
+- ``officer``  — provincial DRC staff (staff user with every permission);
+- ``liaison_a`` — county liaison of the weak county of ``pairing_a``;
+- ``liaison_b`` — county liaison of the weak county of ``pairing_b`` (another county);
+- anonymous — the plain ``api_client`` without credentials.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _service_missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the service must be there)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres(db) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _service_missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def require_redis() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        _service_missing("needs Redis: set REDIS_URL=redis://…")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        _service_missing(f"Redis at {url} is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory(code="sd-test", name="测试项目")
+
+
+@pytest.fixture
+def pairing_a(program):
+    return PairingFactory(
+        program=program,
+        strong_county=CountyFactory(adcode="370211", name="黄岛区"),
+        weak_county=CountyFactory(adcode="370405", name="台儿庄区"),
+    )
+
+
+@pytest.fixture
+def pairing_b(program):
+    return PairingFactory(
+        program=program,
+        strong_county=CountyFactory(adcode="370112", name="历城区"),
+        weak_county=CountyFactory(adcode="371328", name="蒙阴县"),
+    )
+
+
+@pytest.fixture
+def officer(django_user_model):
+    return django_user_model.objects.create_superuser("officer", "officer@example.org", "pw-officer", is_staff=True)
+
+
+@pytest.fixture
+def liaison_a(django_user_model, pairing_a):
+    return django_user_model.objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
+
+
+@pytest.fixture
+def liaison_b(django_user_model, pairing_b):
+    return django_user_model.objects.create_user("liaison_b", "b@example.org", "pw-liaison-b")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def officer_client(officer) -> APIClient:
+    return client_for(officer)
+
+
+@pytest.fixture
+def liaison_a_client(liaison_a) -> APIClient:
+    return client_for(liaison_a)
+
+
+@pytest.fixture
+def liaison_b_client(liaison_b) -> APIClient:
+    return client_for(liaison_b)
