@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "pairing",
     "projects",
     "funds",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,10 @@ CELERY_BEAT_SCHEDULE = {
     "pairings-close-expired": {
         "task": "pairing.tasks.close_expired_pairings_task",
         "schedule": crontab(hour=1, minute=10),
+    },
+    "gaps-recompute-nightly": {
+        "task": "stats.tasks.recompute_growth_gaps_task",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

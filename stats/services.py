@@ -1,0 +1,397 @@
+"""Writes for statistics: file imports and the growth-gap recomputation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from pairing.models import Pairing, Program, Region, Source
+from pairing.services import pairing_create
+
+from . import rules
+from .importers import FileRejected, IndicatorRow, Problem, parse_indicator_rows, parse_pairing_rows, read_table
+from .models import GapResult, ImportBatch, StatValue
+from .periods import previous_period
+from .selectors import EffectiveValue, effective_values
+
+# Every recomputation holds this transaction-level lock on PostgreSQL, so two never interleave their writes.
+RECOMPUTE_LOCK_KEY = 7_370_000
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    rows: int
+    written: int
+    deleted: int
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _compute(values: list[EffectiveValue], periods: set[str] | None) -> list[GapResult]:
+    by_key = {(v.region, v.indicator, v.period): v for v in values}
+    results: list[GapResult] = []
+    for value in values:
+        if value.level != "county" or (periods is not None and value.period not in periods):
+            continue
+        before = previous_period(value.period)
+        previous = by_key.get((value.region, value.indicator, before))
+        province_code = value.region[:2] + "0000"
+        province = by_key.get((province_code, value.indicator, value.period))
+        province_before = by_key.get((province_code, value.indicator, before))
+        growth, derived = rules.growth_pct(
+            reported=value.growth_pct,
+            level=value.value,
+            previous_level=previous.value if previous else None,
+        )
+        province_growth = None
+        if province is not None:
+            province_growth, _ = rules.growth_pct(
+                reported=province.growth_pct,
+                level=province.value,
+                previous_level=province_before.value if province_before else None,
+            )
+        previous_rank = previous.rank if previous else None
+        results.append(
+            GapResult(
+                province_id=province_code,
+                region_id=value.region,
+                indicator=value.indicator,
+                period=value.period,
+                level=value.value,
+                previous_level=previous.value if previous else None,
+                growth_pct=rules.stored(growth),
+                growth_derived=derived,
+                province_growth_pct=rules.stored(province_growth),
+                gap_pp=rules.stored(rules.gap_pp(growth, province_growth)),
+                rank=value.rank,
+                previous_rank=previous_rank,
+                rank_change=(previous_rank - value.rank) if previous_rank and value.rank else None,
+                ranked_count=value.ranked_count,
+                in_bottom_ten=rules.in_bottom(value.rank, value.ranked_count),
+                was_in_bottom_ten=rules.in_bottom(previous_rank, previous.ranked_count) if previous else False,
+                release=value.release,
+                release_as_of=_as_date(value.as_of),
+            )
+        )
+    return results
+
+
+_FIELDS = [
+    "province_id",
+    "region_id",
+    "indicator",
+    "period",
+    "level",
+    "previous_level",
+    "growth_pct",
+    "growth_derived",
+    "province_growth_pct",
+    "gap_pp",
+    "rank",
+    "previous_rank",
+    "rank_change",
+    "ranked_count",
+    "in_bottom_ten",
+    "was_in_bottom_ten",
+    "release",
+    "release_as_of",
+]
+_KEY = ["region_id", "indicator", "period"]
+
+
+def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None, alias: str) -> tuple[str, list]:
+    where, params = ["1 = 1"], []
+    if periods:
+        where.append(f"{alias}.period IN ({', '.join(['%s'] * len(periods))})")
+        params.extend(periods)
+    if provinces:
+        where.append(f"{alias}.province_id IN ({', '.join(['%s'] * len(provinces))})")
+        params.extend(provinces)
+    return " AND ".join(where), params
+
+
+def _write_postgresql(results: list[GapResult], periods, provinces) -> tuple[int, int]:
+    """COPY the results into a temporary table, upsert only rows that differ, delete rows no longer computed:
+    a fixed number of statements whatever the number of counties."""
+    table = GapResult._meta.db_table
+    columns = [GapResult._meta.get_field(name.removesuffix("_id")).column for name in _FIELDS]
+    column_list = ", ".join(columns)
+    scope, params = _scope_filter(periods, provinces, alias="t")
+    with connection.cursor() as cursor:
+        # Dropped at commit; dropped here too, since a caller's outer transaction may recompute twice before it.
+        cursor.execute("DROP TABLE IF EXISTS gap_incoming")
+        cursor.execute(f"CREATE TEMPORARY TABLE gap_incoming (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        cursor.execute("ALTER TABLE gap_incoming DROP COLUMN id")
+        with cursor.cursor.copy(f"COPY gap_incoming ({column_list}) FROM STDIN") as copy:
+            for result in results:
+                copy.write_row([getattr(result, name) for name in _FIELDS])
+        changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in ("region_id", "indicator", "period"))
+        differs = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns)
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM gap_incoming "
+            f"ON CONFLICT (region_id, indicator, period) DO UPDATE SET {changed} WHERE {differs}"
+        )
+        written = cursor.rowcount
+        cursor.execute(
+            f"DELETE FROM {table} t WHERE {scope} "
+            "AND NOT EXISTS (SELECT 1 FROM gap_incoming i WHERE i.region_id = t.region_id "
+            "AND i.indicator = t.indicator AND i.period = t.period)",
+            params,
+        )
+        deleted = cursor.rowcount
+    return written, deleted
+
+
+def _write_portable(results: list[GapResult], periods, provinces) -> tuple[int, int]:
+    existing = {
+        (row["region_id"], row["indicator"], row["period"]): row
+        for row in GapResult.objects.filter(
+            **({"period__in": periods} if periods else {}), **({"province_id__in": provinces} if provinces else {})
+        ).values("id", *_FIELDS)
+    }
+    changed = []
+    for result in results:
+        key = (result.region_id, result.indicator, result.period)
+        old = existing.pop(key, None)
+        if old is None or any(_differs(old[name], getattr(result, name)) for name in _FIELDS):
+            changed.append(result)
+    GapResult.objects.bulk_create(
+        changed,
+        update_conflicts=True,
+        unique_fields=["region", "indicator", "period"],
+        update_fields=[name.removesuffix("_id") for name in _FIELDS if name not in _KEY],
+        batch_size=500,
+    )
+    GapResult.objects.filter(pk__in=[row["id"] for row in existing.values()]).delete()
+    return len(changed), len(existing)
+
+
+def _differs(old, new) -> bool:
+    if old is None or new is None:
+        return old is not new
+    if isinstance(new, dt.date) or isinstance(old, dt.date):
+        return _as_date(old) != _as_date(new)
+    return old != new
+
+
+@transaction.atomic
+def gaps_recompute(
+    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
+) -> RecomputeResult:
+    """Recompute growth, gaps and ranks of every county-level unit from the latest releases.
+
+    ``periods`` limits the periods written (the previous year's figures are read for growth and rank change);
+    ``provinces`` (adcodes) limits the provinces. Runs in one transaction: readers see the old table or the new
+    one, never a half-written one. A second run with the same data writes nothing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+    read_periods = None
+    if periods:
+        read_periods = sorted(set(periods) | {previous_period(p) for p in periods})
+    values = effective_values(periods=read_periods, provinces=provinces)
+    results = _compute(values, set(periods) if periods else None)
+    if connection.vendor == "postgresql":
+        written, deleted = _write_postgresql(results, periods, provinces)
+    else:
+        written, deleted = _write_portable(results, periods, provinces)
+    return RecomputeResult(rows=len(results), written=written, deleted=deleted)
+
+
+# --- Imports ------------------------------------------------------------------------------------------------------
+
+# A reported growth rate that differs from the one implied by the levels by more than this is worth a look.
+GROWTH_WARNING_PP = Decimal(5)
+
+
+@dataclass
+class ImportReport:
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    warnings: list[str]
+    batch_id: int | None
+
+
+def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
+    """Rows whose reported growth disagrees with the growth implied by the levels (this file's previous-period
+    value, else the stored one) by more than ``GROWTH_WARNING_PP``."""
+    in_file = {(r.region, r.indicator, r.period): r.value for r in rows if r.value is not None}
+    wanted = {
+        (r.region, r.indicator, previous_period(r.period))
+        for r in rows
+        if r.value is not None and r.growth_pct is not None
+    }
+    missing = wanted - in_file.keys()
+    stored: dict[tuple, Decimal] = {}
+    if missing:
+        for value in effective_values(
+            periods=sorted({key[2] for key in missing}), provinces=sorted({key[0][:2] for key in missing})
+        ):
+            if value.value is not None:
+                stored[(value.region, value.indicator, value.period)] = value.value
+    warnings = []
+    for row in rows:
+        if row.value is None or row.growth_pct is None:
+            continue
+        key = (row.region, row.indicator, previous_period(row.period))
+        previous = in_file.get(key, stored.get(key))
+        implied, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
+        if implied is not None and abs(implied - row.growth_pct) > GROWTH_WARNING_PP:
+            warnings.append(
+                str(
+                    Problem(
+                        row.line,
+                        _("reported growth %(reported)s%% differs from the %(implied)s%% implied by the levels")
+                        % {"reported": row.growth_pct, "implied": implied.quantize(Decimal("0.1"))},
+                    )
+                )
+            )
+    return warnings
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def indicators_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+    """Import a statistics file. All or nothing: a file with any bad row raises ``FileRejected`` listing every one.
+
+    Existing figures (same region, indicator, period and release) are updated in place; re-importing the same file
+    changes nothing and enqueues nothing. After a change, the gaps of the affected periods are recomputed once the
+    transaction has committed.
+    """
+    data = stream.read()
+    rows = parse_indicator_rows(read_table(io.BytesIO(data), filename))
+    warnings = _implied_growth_warnings(rows)
+    existing = {
+        (v.region_id, v.indicator, v.period, v.release): v
+        for v in StatValue.objects.filter(
+            region__in={r.region for r in rows},
+            indicator__in={r.indicator for r in rows},
+            period__in={r.period for r in rows},
+        )
+    }
+    fields = ("value", "growth_pct", "source", "as_of")
+    to_create, to_update = [], []
+    for row in rows:
+        current = existing.get(row.key)
+        if current is None:
+            to_create.append(
+                StatValue(
+                    region_id=row.region,
+                    indicator=row.indicator,
+                    period=row.period,
+                    release=row.release,
+                    value=row.value,
+                    growth_pct=row.growth_pct,
+                    source=row.source,
+                    as_of=row.as_of,
+                )
+            )
+        elif any(_differs(getattr(current, name), getattr(row, name)) for name in fields):
+            for name in fields:
+                setattr(current, name, getattr(row, name))
+            to_update.append(current)
+    report = ImportReport(len(rows), len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update),
+                          warnings, None)
+    if not to_create and not to_update:
+        return report
+    batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.INDICATORS,
+        filename=filename,
+        sha256=_sha256(data),
+        imported_by=by,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        warnings=warnings,
+    )
+    for value in [*to_create, *to_update]:
+        value.batch = batch
+    StatValue.objects.bulk_create(to_create, batch_size=1000)
+    StatValue.objects.bulk_update(to_update, [*fields, "batch"], batch_size=1000)
+    report.batch_id = batch.pk
+    changed = [*to_create, *to_update]
+    periods = sorted({v.period for v in changed} | {_next_period(v.period) for v in changed})
+    provinces = sorted({v.region_id[:2] + "0000" for v in changed})
+    transaction.on_commit(lambda: _enqueue_recompute(periods, provinces))
+    return report
+
+
+def _next_period(period: str) -> str:
+    # A figure is also the base of next year's growth and rank change.
+    year, _sep, month = period.partition("-")
+    return f"{int(year) + 1:04d}" + (f"-{month}" if month else "")
+
+
+def _enqueue_recompute(periods: list[str], provinces: list[str]) -> None:
+    from .tasks import recompute_growth_gaps_task
+
+    recompute_growth_gaps_task.delay(periods=periods, provinces=provinces)
+
+
+@transaction.atomic
+def pairings_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+    """Import pairings (program,strong,weak,start_date,source). A program code not seen before is created, its
+    province taken from the counties. Idempotent; all or nothing."""
+    data = stream.read()
+    rows = parse_pairing_rows(read_table(io.BytesIO(data), filename))
+    created = unchanged = 0
+    problems: list[Problem] = []
+    for row in rows:
+        strong = Region.objects.get(pk=row.strong)
+        weak = Region.objects.get(pk=row.weak)
+        program = Program.objects.filter(code=row.program).first()
+        if program is None:
+            if strong.province_adcode != weak.province_adcode:
+                province = None
+            else:
+                province = Region.objects.get(pk=strong.province_adcode)
+            program = Program.objects.create(
+                code=row.program, name=row.program, province=province, start_date=row.start_date
+            )
+        if Pairing.objects.active().filter(program=program, strong_county=strong, weak_county=weak).exists():
+            unchanged += 1
+            continue
+        source, _created = Source.objects.get_or_create(title=row.source)
+        try:
+            with transaction.atomic():
+                pairing_create(
+                    program=program, strong_county=strong, weak_county=weak, start_date=row.start_date, source=source
+                )
+        except ValidationError as exc:
+            problems.append(Problem(row.line, "; ".join(exc.messages)))
+            continue
+        created += 1
+    if problems:
+        raise FileRejected(problems)
+    if created:
+        ImportBatch.objects.create(
+            kind=ImportBatch.Kind.PAIRINGS,
+            filename=filename,
+            sha256=_sha256(data),
+            imported_by=by,
+            rows=len(rows),
+            created=created,
+            unchanged=unchanged,
+        )
+    return ImportReport(len(rows), created, 0, unchanged, [], None)
