@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from common.money import format_wan, yuan
+from common.services import constraint_as_validation_error
 from pairing.models import CountyRole, Pairing, Program, ProgramCounty, Region
 from projects.models import Project
 

@@ -96,6 +96,7 @@ class PairingFactory(DjangoModelFactory):
 
     class Meta:
         model = Pairing
+        skip_postgeneration_save = True
 
     program = factory.SubFactory(ProgramFactory)
     strong_county = factory.SubFactory(CountyFactory)
@@ -111,7 +112,9 @@ class PairingFactory(DjangoModelFactory):
             return
         for county, role in ((obj.strong_county, CountyRole.STRONG), (obj.weak_county, CountyRole.WEAK)):
             ProgramCounty.objects.get_or_create(
-                program=obj.program, county=county, defaults={"role": role, "is_sample": obj.is_sample}
+                program=obj.program,
+                county=county,
+                defaults={"role": role, "is_sample": obj.is_sample, "source": obj.source},
             )
 
 

@@ -5,3 +5,5 @@ from .env import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# runserver serves static files itself; WhiteNoise is for gunicorn in production.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

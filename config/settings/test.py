@@ -13,3 +13,6 @@ STORAGES = {
 # Tasks run in-process in tests; tests that need the real broker connect to it explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Static files are served by Django's test client from the finders; WhiteNoise would only warn that the
+# collected-static directory does not exist.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

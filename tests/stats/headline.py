@@ -89,7 +89,8 @@ def write_indicators(path: Path, shandong_counties: list[str]) -> Path:
         rows.append([code, "gdp", "2025", str(Decimal(GDP_2025[code]) * YI), GDP_GROWTH[code], source])
     for n, code in enumerate(WEAK):
         fast = n < 5
-        rows.append([code, "fai", "2025", str((12 if fast else Decimal("10.92")) * YI), "20" if fast else "9.2", source])
+        fai_level, fai_growth = (12, "20") if fast else (Decimal("10.92"), "9.2")
+        rows.append([code, "fai", "2025", str(fai_level * YI), fai_growth, source])
         rows.append([code, "gpbr", "2024", str(10 * YI), "", source])
         rows.append([code, "gpbr", "2025", str((Decimal("10.53") if fast else Decimal("10.73")) * YI), "", source])
         if code == S4:

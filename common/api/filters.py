@@ -1,0 +1,30 @@
+"""Filter pieces shared by the API's filter sets."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+adcode_validator = RegexValidator(r"^[0-9]{6}$", _("Enter a 6-digit adcode."))
+
+
+class AdcodeFilter(filters.CharFilter):
+    """A region given by its 6-digit adcode; anything else is a 400, not an empty page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [adcode_validator])
+        super().__init__(*args, **kwargs)
+
+
+class ProgramCodeFilter(filters.CharFilter):
+    """A program given by its code (``sd-2024``); ``field_name`` is the path to the program's code."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Program code"))
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number such as a row id or a year; ``NumberFilter`` alone would accept ``1.5`` and truncate it."""
+
+    field_class = forms.IntegerField

@@ -1,0 +1,58 @@
+"""The OpenAPI schema of /api/v1/ generates without warnings and is served with its Swagger UI."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+# Each endpoint and the tag of the app it belongs to.
+API_TAGS = {
+    "/api/v1/regions/": "pairing",
+    "/api/v1/programs/": "pairing",
+    "/api/v1/pairings/": "pairing",
+    "/api/v1/parks/": "pairing",
+    "/api/v1/projects/": "projects",
+    "/api/v1/funds/": "funds",
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    # --fail-on-warn turns every drf-spectacular warning into a CommandError; --validate checks OpenAPI 3.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(path))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_schema_generates_without_warnings_and_validates(schema):
+    assert schema["openapi"].startswith("3.")
+    assert set(API_TAGS) <= set(schema["paths"])
+
+
+@pytest.mark.parametrize(("path", "tag"), API_TAGS.items())
+def test_list_and_detail_operations_are_tagged_by_app_and_described(schema, path, tag):
+    detail = next(p for p in schema["paths"] if p.startswith(path) and p != path)
+    for operation in (schema["paths"][path]["get"], schema["paths"][detail]["get"]):
+        assert operation["tags"] == [tag]
+        assert operation["description"]
+        assert operation["summary"]
+
+
+def test_region_detail_is_looked_up_by_adcode(schema):
+    assert "/api/v1/regions/{adcode}/" in schema["paths"]
+
+
+def test_endpoints_are_read_only(schema):
+    ours = [operations for path, operations in schema["paths"].items() if path.startswith(tuple(API_TAGS))]
+    methods = {method for operations in ours for method in operations}
+
+    assert methods <= {"get", "parameters"}
+
+
+def test_schema_and_docs_are_served_to_an_officer(officer_client):
+    schema_response = officer_client.get("/api/schema/")
+    docs_response = officer_client.get("/api/docs/")
+
+    assert schema_response.status_code == 200
+    assert b"/api/v1/projects/" in schema_response.content
+    assert docs_response.status_code == 200
+    assert b"swagger" in docs_response.content.lower()
