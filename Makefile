@@ -30,7 +30,8 @@ run: $(RUN_STAMP)
 	$(BIN)/python manage.py ensure_local_admin
 	@echo "Starting the Celery worker (with beat) and the web server; Ctrl-C stops both."
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --beat --pool=solo --loglevel=warning & \
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
+	  $(BIN)/celery -A config worker --beat --pool=solo --loglevel=warning & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 
 @contextmanager
@@ -12,9 +12,11 @@ def constraint_as_validation_error(message: str, field: str | None = None) -> It
     """Turn a database constraint violation into a ``ValidationError`` a person can read.
 
     Services check the rules first; this catches the race where two writers pass the check at once and the
-    database's constraint is the one that refuses the second.
+    database's constraint is the one that refuses the second. The block runs in a savepoint, so the caller's
+    transaction stays usable.
     """
     try:
-        yield
+        with transaction.atomic():
+            yield
     except IntegrityError as exc:
         raise ValidationError({field: message} if field else message) from exc

@@ -159,6 +159,10 @@ class BondPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {self.program}"
 
+    @property
+    def unassigned(self):
+        return self.total - self.assigned
+
 
 class BondQuota(models.Model):
     """A weak county's share of a special-bond plan."""
@@ -189,6 +193,10 @@ class BondQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.year} {self.county}"
+
+    @property
+    def unissued(self):
+        return self.quota - self.issued
 
 
 class BondIssue(models.Model):

@@ -64,10 +64,9 @@ def fund_create(
         raise ValidationError({"pairing": _("The pairing belongs to another program.")})
     name = name or (_("Guidance fund") if kind == FundKind.GUIDANCE else str(pairing))
     with constraint_as_validation_error(_("This program already has a guidance fund for that year."), "year"):
-        with transaction.atomic():
-            return Fund.objects.create(
-                program=program, year=year, kind=kind, name=name, pairing=pairing, total=total, is_sample=is_sample
-            )
+        return Fund.objects.create(
+            program=program, year=year, kind=kind, name=name, pairing=pairing, total=total, is_sample=is_sample
+        )
 
 
 @transaction.atomic
@@ -137,8 +136,7 @@ def bond_plan_create(*, program: Program, year: int, total: Decimal, is_sample: 
     if total < 0:
         raise ValidationError({"total": _("Amounts cannot be negative.")})
     with constraint_as_validation_error(_("This program already has a special-bond plan for that year."), "year"):
-        with transaction.atomic():
-            return BondPlan.objects.create(program=program, year=year, total=total, is_sample=is_sample)
+        return BondPlan.objects.create(program=program, year=year, total=total, is_sample=is_sample)
 
 
 @transaction.atomic
@@ -150,11 +148,10 @@ def bond_quota_assign(*, plan: BondPlan, county: Region, quota: Decimal, is_samp
     if not _draw(BondPlan, plan.pk, "assigned", "total", quota):
         plan.refresh_from_db()
         raise ValidationError(
-            {"quota": _("Exceeds what is left of the plan (%(left)s).") % {"left": format_wan(plan.total - plan.assigned)}}
+            {"quota": _("Exceeds what is left of the plan (%(left)s).") % {"left": format_wan(plan.unassigned)}}
         )
     with constraint_as_validation_error(_("This county already has a quota in this plan."), "county"):
-        with transaction.atomic():
-            return BondQuota.objects.create(plan=plan, county=county, quota=quota, is_sample=is_sample)
+        return BondQuota.objects.create(plan=plan, county=county, quota=quota, is_sample=is_sample)
 
 
 @transaction.atomic
@@ -174,7 +171,7 @@ def bond_issue_create(
     if not _draw(BondQuota, quota.pk, "issued", "quota", amount):
         quota.refresh_from_db()
         raise ValidationError(
-            {"amount": _("Exceeds what is left of the quota (%(left)s).") % {"left": format_wan(quota.quota - quota.issued)}}
+            {"amount": _("Exceeds what is left of the quota (%(left)s).") % {"left": format_wan(quota.unissued)}}
         )
     return BondIssue.objects.create(
         quota=quota,

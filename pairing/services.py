@@ -58,10 +58,9 @@ def program_county_designate(
     if not is_sample and source is None:
         raise ValidationError({"source": _("An official designation needs its source document.")})
     with constraint_as_validation_error(_("This county already has a role in this program."), "county"):
-        with transaction.atomic():
-            return ProgramCounty.objects.create(
-                program=program, county=county, role=role, source=source, is_sample=is_sample
-            )
+        return ProgramCounty.objects.create(
+            program=program, county=county, role=role, source=source, is_sample=is_sample
+        )
 
 
 @transaction.atomic
@@ -96,18 +95,17 @@ def pairing_create(
                 {field: _("%(name)s already has an active pairing in this program.") % {"name": county.name}}
             )
     with constraint_as_validation_error(_("One of these counties already has an active pairing.")):
-        with transaction.atomic():
-            return Pairing.objects.create(
-                program=program,
-                strong_county=strong_county,
-                weak_county=weak_county,
-                start_date=start_date,
-                source=source,
-                provenance_note=provenance_note,
-                leader=leader,
-                assistance_team=assistance_team,
-                is_sample=is_sample,
-            )
+        return Pairing.objects.create(
+            program=program,
+            strong_county=strong_county,
+            weak_county=weak_county,
+            start_date=start_date,
+            source=source,
+            provenance_note=provenance_note,
+            leader=leader,
+            assistance_team=assistance_team,
+            is_sample=is_sample,
+        )
 
 
 def pairing_end(*, pairing: Pairing, end_date: dt.date) -> Pairing:

@@ -85,26 +85,25 @@ def project_create(
         actual_production_date=actual_production_date,
     )
     with constraint_as_validation_error(_("A project with this code already exists."), "code"):
-        with transaction.atomic():
-            project = Project.objects.create(
-                pairing=pairing,
-                code=code,
-                name=name,
-                county=county,
-                park=park,
-                enterprise=enterprise,
-                industry=industry,
-                category=category,
-                planned_investment=planned_investment,
-                signed_date=signed_date,
-                planned_start_date=planned_start_date,
-                planned_production_date=planned_production_date,
-                actual_start_date=actual_start_date,
-                actual_production_date=actual_production_date,
-                stage=stage,
-                description=description,
-                is_sample=is_sample,
-            )
+        project = Project.objects.create(
+            pairing=pairing,
+            code=code,
+            name=name,
+            county=county,
+            park=park,
+            enterprise=enterprise,
+            industry=industry,
+            category=category,
+            planned_investment=planned_investment,
+            signed_date=signed_date,
+            planned_start_date=planned_start_date,
+            planned_production_date=planned_production_date,
+            actual_start_date=actual_start_date,
+            actual_production_date=actual_production_date,
+            stage=stage,
+            description=description,
+            is_sample=is_sample,
+        )
     ProjectStageChange.objects.create(project=project, from_stage="", to_stage=stage, changed_by=by)
     return project
 

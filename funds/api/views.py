@@ -25,7 +25,7 @@ class FundViewSet(ReadOnlyModelViewSet):
 
     queryset = Fund.objects.select_related("program").annotate(
         disbursed=Coalesce(Sum("allocations__disbursed"), Value(Decimal("0")), output_field=MoneyField())
-    )
+    ).order_by("-year", "program", "kind", "name", "id")
     serializer_class = FundSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = FundFilter

@@ -48,7 +48,7 @@ class ProgramViewSet(ReadOnlyModelViewSet):
     queryset = Program.objects.annotate(
         pairing_count=Count("pairings", distinct=True),
         weak_county_count=Count("counties", filter=Q(counties__role=CountyRole.WEAK), distinct=True),
-    )
+    ).order_by("-start_date", "code")  # an aggregate drops Meta.ordering; pages need a stable order
     serializer_class = ProgramSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProgramFilter
@@ -79,6 +79,7 @@ class ParkViewSet(ReadOnlyModelViewSet):
         Park.objects.select_related("pairing__program", "host_county")
         .prefetch_related(Prefetch("partners", queryset=ParkPartner.objects.select_related("county")))
         .annotate(project_count=Count("projects"))
+        .order_by("pairing", "name", "id")
     )
     serializer_class = ParkSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]

@@ -9,7 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         programs = reference_load()
-        self.stdout.write(f"regions: {Region.objects.count()} ({Region.objects.filter(level=RegionLevel.COUNTY).count()} county-level)")
+        counties = Region.objects.filter(level=RegionLevel.COUNTY).count()
+        self.stdout.write(f"regions: {Region.objects.count()} ({counties} county-level)")
         for program in programs:
             documented = program.pairings.filter(is_sample=False).count()
             weak = program.counties.filter(role="weak").count()
