@@ -1,0 +1,62 @@
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+USERNAME = "admin"
+PASSWORD_ENV = "LOCAL_ADMIN_PASSWORD"
+PASSWORD_FILE = "local-admin-password"
+
+
+def _stored_password(path: Path) -> str | None:
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
+def _store_password(path: Path, password: str) -> None:
+    """Write the password readable by its owner only (mode 600), never over an existing file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(password + "\n")
+
+
+class Command(BaseCommand):
+    help = (
+        "For `make run` on a developer machine (DEBUG only): create the superuser 'admin' once and print how to "
+        f"sign in. The password comes from ${PASSWORD_ENV}, else it is generated and kept in VAR_DIR/{PASSWORD_FILE}."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Where the server listens.")
+
+    def handle(self, *args, base_url: str = "http://127.0.0.1:8000", **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "ensure_local_admin only runs with DEBUG on (a developer machine); "
+                "create production accounts with `createsuperuser`."
+            )
+        path = Path(settings.VAR_DIR) / PASSWORD_FILE
+        password = os.environ.get(PASSWORD_ENV) or _stored_password(path)
+        if not password:
+            password = secrets.token_urlsafe(16)
+            _store_password(path, password)
+            self.stdout.write(f"Generated a password for '{USERNAME}' and stored it in {path}")
+        User = get_user_model()
+        user = User.objects.filter(username=USERNAME).first()
+        if user is None:
+            User.objects.create_superuser(USERNAME, "", password)
+            self.stdout.write(f"Created the superuser '{USERNAME}'.")
+        elif not user.check_password(password):
+            password = (
+                f"(not the configured one: the account's password was changed; "
+                f"reset it with `manage.py changepassword {USERNAME}`)"
+            )
+        base_url = base_url.rstrip("/")
+        self.stdout.write(f"Admin: {base_url}{reverse('admin:index')}  user: {USERNAME}  password: {password}")
+        self.stdout.write(f"API docs: {base_url}{reverse('swagger-ui')}")
