@@ -40,7 +40,9 @@ def format_money(amount: Decimal | None) -> str:
     """The unit a Chinese report would use: 亿元 from one hundred million, otherwise 万元."""
     if amount is None:
         return "—"
-    if abs(Decimal(amount)) >= YI:
+    # Decide on the rounded figure, so ¥99,999,999.99 reads 1.00 亿元 rather than 10,000.00 万元.
+    in_wan = (Decimal(amount) / WAN).quantize(FEN, rounding=ROUND_HALF_UP)
+    if abs(in_wan) >= YI / WAN:
         return format_yi(amount)
     return format_wan(amount)
 
