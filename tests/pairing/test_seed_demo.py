@@ -368,3 +368,19 @@ def test_reset_refuses_when_real_records_point_at_sample_projects(given):
         _seed("--reset")
 
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_sample_statistics_feed_the_gaps_and_say_they_are_samples(given):
+    from pairing.models import CountyRole, ProgramCounty
+    from stats.demo import DEMO_SOURCE
+    from stats.models import GapResult, StatValue
+
+    assert "Sample statistics" in given.output
+    assert not StatValue.objects.exclude(source=DEMO_SOURCE).exists()
+    weak = ProgramCounty.objects.filter(program__code=PROGRAM, role=CountyRole.WEAK).values_list("county", flat=True)
+    gaps = GapResult.objects.filter(region__in=weak, indicator="gdp", period="2025")
+    assert gaps.count() == 10
+    assert all(gap.gap_pp is not None and gap.rank is not None for gap in gaps)
+    figures = StatValue.objects.count()
+    _seed()
+    assert StatValue.objects.count() == figures

@@ -4,6 +4,7 @@ from django.db.models import Sum
 from common.money import format_money
 from funds.models import Disbursement, Fund, FundKind
 from pairing.demo import DemoDataError, demo_seed
+from stats.demo import demo_statistics_delete, demo_statistics_seed
 
 
 class Command(BaseCommand):
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
         program = result.program
+        if reset:
+            demo_statistics_delete(program=program)
+        figures = demo_statistics_seed(program=program)
+        if figures:
+            self.stdout.write(f"Sample statistics (source 示例数据): {figures} figures, gaps recomputed")
         if result.already_present:
             self.stdout.write(
                 f"Demo data is already in {program.code}; nothing changed. Use --reset to delete and rebuild it."
