@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.money import MoneyField
 
@@ -32,7 +33,7 @@ class Region(models.Model):
 
     adcode = models.CharField(_("adcode"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=64)
-    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    level = models.CharField(_("administrative level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent region"),
@@ -277,7 +278,7 @@ class ParkKind(models.TextChoices):
 
 class ParkStatus(models.TextChoices):
     PLANNING = "planning", _("Planning")
-    BUILDING = "building", _("Under construction")
+    BUILDING = "building", pgettext_lazy("park status", "Under construction")
     OPERATING = "operating", _("Operating")
     SUSPENDED = "suspended", _("Suspended")
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.money import MoneyField
 from pairing.models import Pairing, Park, Region, RegionLevel
@@ -26,7 +27,7 @@ class Stage(models.TextChoices):
 
     PIPELINE = "pipeline", _("Pipeline")
     SIGNED = "signed", _("Signed")
-    STARTED = "started", _("Under construction")
+    STARTED = "started", pgettext_lazy("project stage", "Under construction")
     PRODUCING = "producing", _("In production")
     AT_CAPACITY = "at_capacity", _("At capacity")
 

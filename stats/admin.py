@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.admin import TrackerModelAdmin
 from pairing.models import Program
@@ -57,7 +58,7 @@ class StatValueAdmin(TrackerModelAdmin):
     readonly_fields = ["batch"]
     change_list_template = "admin/stats/statvalue_change_list.html"
 
-    @admin.display(description=_("level"), ordering="value")
+    @admin.display(description=pgettext_lazy("statistic", "level"), ordering="value")
     def level_display(self, obj: StatValue) -> str:
         return level_html(obj.value, obj.indicator)
 

@@ -77,7 +77,7 @@ class StatValue(models.Model):
         _("release"), max_length=16, choices=ReleaseKind.choices, default=ReleaseKind.PRELIMINARY
     )
     as_of = models.DateField(_("as of"), null=True, blank=True)
-    value = models.DecimalField(_("level"), max_digits=20, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("level (yuan)"), max_digits=20, decimal_places=2, null=True, blank=True)
     growth_pct = models.DecimalField(_("reported growth (%)"), max_digits=12, decimal_places=4, null=True, blank=True)
     source = models.CharField(_("source"), max_length=255, blank=True)
     batch = models.ForeignKey(
@@ -120,7 +120,7 @@ class GapResult(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="gap_results")
     indicator = models.CharField(_("indicator"), max_length=16, choices=Indicator.choices)
     period = models.CharField(_("period"), max_length=7)
-    level = models.DecimalField(_("level"), max_digits=20, decimal_places=2, null=True, blank=True)
+    level = models.DecimalField(_("level (yuan)"), max_digits=20, decimal_places=2, null=True, blank=True)
     previous_level = models.DecimalField(
         _("previous-period level"), max_digits=20, decimal_places=2, null=True, blank=True
     )
