@@ -50,7 +50,7 @@ PROGRAM_ORDER: list[tuple[Any, list[tuple[str, str]]]] = [
     ),
     (_("Reference data"), [("pairing", "region"), ("pairing", "source")]),
 ]
-LAST_APPS = ["auth", "authtoken"]  # users and their API tokens close the list
+LAST_APPS = ["accounts", "auth", "authtoken"]  # users and their API tokens close the list
 
 
 @dataclass

@@ -1,9 +1,12 @@
 """Shared fixtures: the personas every endpoint is tried as, and guards for the real services.
 
 Personas (the same names everywhere):
-- ``officer``  — provincial DRC staff (staff user with every permission);
+- ``officer``  — provincial DRC staff (superuser: a provincial officer);
+- ``finance`` — a finance officer (writes the money records, reads the rest);
+- ``leader`` — a leader (reads everything, writes nothing);
 - ``liaison_a`` — county liaison of the weak county of ``pairing_a``;
 - ``liaison_b`` — county liaison of the weak county of ``pairing_b`` (another county);
+- ``norole`` — an account without a role (sees nothing);
 - anonymous — the plain ``api_client`` without credentials.
 """
 
@@ -76,14 +79,38 @@ def officer(django_user_model):
     return django_user_model.objects.create_superuser("officer", "officer@example.org", "pw-officer", is_staff=True)
 
 
+def _with_role(user, role: str, county=None):
+    from accounts.services import user_set_role
+
+    user_set_role(user=user, role=role, county=county)
+    return user
+
+
+@pytest.fixture
+def finance(django_user_model):
+    return _with_role(django_user_model.objects.create_user("finance", "f@example.org", "pw-finance"), "finance")
+
+
+@pytest.fixture
+def leader(django_user_model):
+    return _with_role(django_user_model.objects.create_user("leader", "l@example.org", "pw-leader"), "leader")
+
+
 @pytest.fixture
 def liaison_a(django_user_model, pairing_a):
-    return django_user_model.objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
+    user = django_user_model.objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
+    return _with_role(user, "liaison", pairing_a.weak_county)
 
 
 @pytest.fixture
 def liaison_b(django_user_model, pairing_b):
-    return django_user_model.objects.create_user("liaison_b", "b@example.org", "pw-liaison-b")
+    user = django_user_model.objects.create_user("liaison_b", "b@example.org", "pw-liaison-b")
+    return _with_role(user, "liaison", pairing_b.weak_county)
+
+
+@pytest.fixture
+def norole(django_user_model):
+    return django_user_model.objects.create_user("norole", "n@example.org", "pw-norole")
 
 
 @pytest.fixture
@@ -100,6 +127,16 @@ def client_for(user) -> APIClient:
 @pytest.fixture
 def officer_client(officer) -> APIClient:
     return client_for(officer)
+
+
+@pytest.fixture
+def finance_client(finance) -> APIClient:
+    return client_for(finance)
+
+
+@pytest.fixture
+def leader_client(leader) -> APIClient:
+    return client_for(leader)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from accounts.access import pairing_q
+from accounts.api import ScopedQuerysetMixin
 from pairing.models import CountyRole, Pairing, Park, ParkPartner, Program, Region
 
 from .filters import PairingFilter, ParkFilter, ProgramFilter, RegionFilter
@@ -56,11 +58,12 @@ class ProgramViewSet(ReadOnlyModelViewSet):
 
 @extend_schema(tags=TAGS)
 @extend_schema_view(list=extend_schema(summary=_("List pairings")), retrieve=extend_schema(summary=_("Get a pairing")))
-class PairingViewSet(ReadOnlyModelViewSet):
+class PairingViewSet(ScopedQuerysetMixin, ReadOnlyModelViewSet):
     """Strong → weak county pairings (结对) with their provenance: the source document for an official pairing;
     rows with `is_sample` true are demonstration data. `county` matches either side of the pairing."""
 
     queryset = Pairing.objects.select_related("program", "strong_county", "weak_county", "source")
+    liaison_q = staticmethod(pairing_q)
     serializer_class = PairingSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = PairingFilter
@@ -71,7 +74,7 @@ class PairingViewSet(ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary=_("List co-built parks")), retrieve=extend_schema(summary=_("Get a park"))
 )
-class ParkViewSet(ReadOnlyModelViewSet):
+class ParkViewSet(ScopedQuerysetMixin, ReadOnlyModelViewSet):
     """Co-built and enclave parks (共建园区 / 飞地园区) with their partner counties' capital contributions and agreed
     tax and output shares, and the number of projects inside."""
 
@@ -82,6 +85,7 @@ class ParkViewSet(ReadOnlyModelViewSet):
         .order_by("pairing", "name", "id")
     )
     serializer_class = ParkSerializer
+    liaison_q = staticmethod(lambda county: pairing_q(county, "pairing__"))
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ParkFilter
     ordering_fields = ["name", "established_on", "id"]

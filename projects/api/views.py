@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from accounts.access import pairing_q
+from accounts.api import ScopedQuerysetMixin
 from projects.models import Project, ProjectStageChange
 
 from .filters import ProjectFilter
@@ -18,7 +20,7 @@ from .serializers import ProjectDetailSerializer, ProjectSerializer
     list=extend_schema(summary=_("List projects")),
     retrieve=extend_schema(summary=_("Get a project with its stage log")),
 )
-class ProjectViewSet(ReadOnlyModelViewSet):
+class ProjectViewSet(ScopedQuerysetMixin, ReadOnlyModelViewSet):
     """Transfer and cooperation projects (产业转移签约项目 / 产业帮扶重点项目) with their stage
     (pipeline → signed → under construction → in production → at capacity) and health; investment in yuan.
     The detail adds the stage log. `search` matches the code, name or enterprise."""
@@ -26,6 +28,7 @@ class ProjectViewSet(ReadOnlyModelViewSet):
     queryset = Project.objects.select_related("pairing__program", "county")
     filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = ProjectFilter
+    liaison_q = staticmethod(lambda county: pairing_q(county, "pairing__"))
     search_fields = ["code", "name", "enterprise"]
     ordering_fields = ["code", "signed_date", "planned_investment"]
 

@@ -15,6 +15,15 @@ from funds.services import allocation_create, disbursement_create
 from pairing.factories import PairingFactory, ProgramFactory
 
 URL = "/api/v1/funds/"
+EVERYONE = {"guidance", "pair_fund", "elsewhere"}
+# Which rows each persona sees: liaisons only those of pairings their county is part of (either side).
+VISIBLE = {
+    "officer_client": EVERYONE,
+    "finance_client": EVERYONE,
+    "leader_client": EVERYONE,
+    "liaison_a_client": {"guidance", "pair_fund"},
+    "liaison_b_client": {"guidance"},
+}
 PERSONAS = ["officer_client", "liaison_a_client", "liaison_b_client"]
 
 
@@ -56,6 +65,20 @@ def ids(response) -> set[int]:
     return {row["id"] for row in response.json()["results"]}
 
 
+@pytest.mark.parametrize("persona", sorted(VISIBLE))
+def test_each_persona_lists_what_it_may_see(request, guidance, pair_fund, elsewhere, persona):
+    client = request.getfixturevalue(persona)
+    rows = {"guidance": guidance, "pair_fund": pair_fund, "elsewhere": elsewhere}
+
+    listing = client.get(URL, {"page_size": 100})
+
+    assert listing.status_code == 200
+    assert ids(listing) == {rows[name].pk for name in VISIBLE[persona]}
+    assert listing.json()["count"] == len(VISIBLE[persona])
+    for name, row in rows.items():
+        assert client.get(f"{URL}{row.pk}/").status_code == (200 if name in VISIBLE[persona] else 404), name
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_authenticated_personas_list_and_read_funds(request, guidance, pair_fund, persona):
     client = request.getfixturevalue(persona)
@@ -64,7 +87,6 @@ def test_authenticated_personas_list_and_read_funds(request, guidance, pair_fund
     detail = client.get(f"{URL}{guidance.pk}/")
 
     assert listing.status_code == 200
-    assert ids(listing) == {guidance.pk, pair_fund.pk}
     assert detail.status_code == 200
     assert detail.json() == {
         "id": guidance.pk,

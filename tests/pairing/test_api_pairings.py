@@ -13,7 +13,16 @@ from pairing.models import PairingStatus
 from pairing.services import pairing_create
 
 URL = "/api/v1/pairings/"
-PERSONAS = ["officer_client", "liaison_a_client", "liaison_b_client"]
+EVERYONE = {"pairing_a", "pairing_b", "official"}
+# Which rows each persona sees: liaisons only those of pairings their county is part of (either side).
+VISIBLE = {
+    "officer_client": EVERYONE,
+    "finance_client": EVERYONE,
+    "leader_client": EVERYONE,
+    "liaison_a_client": {"pairing_a"},
+    "liaison_b_client": {"pairing_b"},
+}
+PERSONAS = ["officer_client", "liaison_a_client"]
 
 
 @pytest.fixture
@@ -45,6 +54,20 @@ def ids(response) -> set[int]:
     return {row["id"] for row in response.json()["results"]}
 
 
+@pytest.mark.parametrize("persona", sorted(VISIBLE))
+def test_each_persona_lists_what_it_may_see(request, pairing_a, pairing_b, official, persona):
+    client = request.getfixturevalue(persona)
+    rows = {"pairing_a": pairing_a, "pairing_b": pairing_b, "official": official}
+
+    listing = client.get(URL, {"page_size": 100})
+
+    assert listing.status_code == 200
+    assert ids(listing) == {rows[name].pk for name in VISIBLE[persona]}
+    assert listing.json()["count"] == len(VISIBLE[persona])
+    for name, row in rows.items():
+        assert client.get(f"{URL}{row.pk}/").status_code == (200 if name in VISIBLE[persona] else 404), name
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_authenticated_personas_list_and_read_pairings(request, pairing_a, pairing_b, official, persona):
     client = request.getfixturevalue(persona)
@@ -53,7 +76,6 @@ def test_authenticated_personas_list_and_read_pairings(request, pairing_a, pairi
     detail = client.get(f"{URL}{pairing_a.pk}/")
 
     assert listing.status_code == 200
-    assert ids(listing) == {pairing_a.pk, pairing_b.pk, official.pk}
     assert detail.status_code == 200
     body = detail.json()
     assert body["program"] == "sd-test"

@@ -13,7 +13,16 @@ from pairing.models import ParkKind, ParkStatus
 from projects.factories import ProjectFactory
 
 URL = "/api/v1/parks/"
-PERSONAS = ["officer_client", "liaison_a_client", "liaison_b_client"]
+EVERYONE = {"park_a", "park_b", "park_elsewhere"}
+# Which rows each persona sees: liaisons only those of pairings their county is part of (either side).
+VISIBLE = {
+    "officer_client": EVERYONE,
+    "finance_client": EVERYONE,
+    "leader_client": EVERYONE,
+    "liaison_a_client": {"park_a"},
+    "liaison_b_client": {"park_b"},
+}
+PERSONAS = ["officer_client", "liaison_a_client"]
 
 
 @pytest.fixture
@@ -53,6 +62,20 @@ def ids(response) -> set[int]:
     return {row["id"] for row in response.json()["results"]}
 
 
+@pytest.mark.parametrize("persona", sorted(VISIBLE))
+def test_each_persona_lists_what_it_may_see(request, park_a, park_b, park_elsewhere, persona):
+    client = request.getfixturevalue(persona)
+    rows = {"park_a": park_a, "park_b": park_b, "park_elsewhere": park_elsewhere}
+
+    listing = client.get(URL, {"page_size": 100})
+
+    assert listing.status_code == 200
+    assert ids(listing) == {rows[name].pk for name in VISIBLE[persona]}
+    assert listing.json()["count"] == len(VISIBLE[persona])
+    for name, row in rows.items():
+        assert client.get(f"{URL}{row.pk}/").status_code == (200 if name in VISIBLE[persona] else 404), name
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_authenticated_personas_list_and_read_parks(request, park_a, park_b, persona):
     client = request.getfixturevalue(persona)
@@ -61,7 +84,6 @@ def test_authenticated_personas_list_and_read_parks(request, park_a, park_b, per
     detail = client.get(f"{URL}{park_a.pk}/")
 
     assert listing.status_code == 200
-    assert ids(listing) == {park_a.pk, park_b.pk}
     assert detail.status_code == 200
     body = detail.json()
     assert body["program"] == "sd-test"

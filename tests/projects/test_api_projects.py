@@ -13,9 +13,18 @@ from pairing.factories import PairingFactory, ParkFactory, ProgramFactory
 from projects.factories import ProjectFactory
 from projects.models import Health, ProjectCategory, Stage
 from projects.services import project_change_stage, project_create
+from tests.conftest import client_for
 
 URL = "/api/v1/projects/"
-PERSONAS = ["officer_client", "liaison_a_client", "liaison_b_client"]
+ALL = {"TEZ-001", "MY-001", "TEZ-002", "HD-001", "OT-001"}
+# What each persona sees: liaisons only the projects of pairings their county is part of (either side).
+VISIBLE = {
+    "officer_client": ALL,
+    "finance_client": ALL,
+    "leader_client": ALL,
+    "liaison_a_client": {"TEZ-001", "TEZ-002", "HD-001"},
+    "liaison_b_client": {"MY-001"},
+}
 
 
 @pytest.fixture
@@ -74,15 +83,39 @@ def codes(response) -> list[str]:
     return [row["code"] for row in response.json()["results"]]
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_authenticated_personas_list_and_read_projects(request, logged, others, persona):
+@pytest.mark.parametrize("persona", sorted(VISIBLE))
+def test_each_persona_lists_what_it_may_see(request, logged, others, persona):
+    client = request.getfixturevalue(persona)
+
+    listing = client.get(URL, {"page_size": 100})
+
+    assert listing.status_code == 200
+    assert set(codes(listing)) == VISIBLE[persona]
+    assert listing.json()["count"] == len(VISIBLE[persona])
+    for project in [logged, *others.values()]:
+        expected = 200 if project.code in VISIBLE[persona] else 404
+        assert client.get(f"{URL}{project.pk}/").status_code == expected, project.code
+
+
+def test_a_project_of_another_county_does_not_exist_for_a_liaison(liaison_b_client, logged, others):
+    assert liaison_b_client.get(f"{URL}{logged.pk}/").status_code == 404
+    assert liaison_b_client.get(URL, {"search": "新能源"}).json()["count"] == 0
+    assert liaison_b_client.get(URL, {"pairing": logged.pairing_id}).json()["count"] == 0
+
+
+def test_an_account_without_a_role_is_forbidden(norole, logged):
+    assert client_for(norole).get(URL).status_code == 403
+    assert client_for(norole).get(f"{URL}{logged.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["officer_client", "liaison_a_client"])
+def test_detail_of_a_visible_project(request, logged, others, persona):
     client = request.getfixturevalue(persona)
 
     listing = client.get(URL)
     detail = client.get(f"{URL}{logged.pk}/")
 
     assert listing.status_code == 200
-    assert set(codes(listing)) == {"TEZ-001", "MY-001", "TEZ-002", "HD-001", "OT-001"}
     assert "stage_log" not in listing.json()["results"][0]
     assert detail.status_code == 200
     body = detail.json()
