@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_wan, yuan
@@ -31,13 +32,18 @@ def _positive(amount: Decimal, field: str = "amount") -> Decimal:
     return amount
 
 
-def _draw(model: type[models.Model], pk: int, running: str, limit: str, amount: Decimal) -> bool:
-    """Add ``amount`` to ``running`` on one row unless that would pass ``limit``. True if booked."""
+def _draw(model: type[models.Model], pk: int, running: str, limit: str, amount: Decimal, **conditions) -> bool:
+    """Add ``amount`` to ``running`` on one row unless that would pass ``limit`` (or ``conditions`` do not hold).
+    True if booked."""
     booked = (
-        model.objects.filter(pk=pk, **{f"{running}__lte": F(limit) - amount})
+        model.objects.filter(pk=pk, **{f"{running}__lte": F(limit) - amount}, **conditions)
         .update(**{running: F(running) + amount})
     )
     return booked == 1
+
+
+def _closed_message(fund: Fund) -> str:
+    return _("The %(year)s fund year is closed: nothing more can be allocated or paid.") % {"year": fund.year}
 
 
 def _check_weak_county(program: Program, county: Region) -> None:
@@ -85,8 +91,10 @@ def allocation_create(
     _check_weak_county(fund.program, county)
     if project is not None and project.county_id != county.pk:
         raise ValidationError({"project": _("The project is not located in this county.")})
-    if not _draw(Fund, fund.pk, "allocated", "total", amount):
+    if not _draw(Fund, fund.pk, "allocated", "total", amount, frozen_at__isnull=True):
         fund.refresh_from_db()
+        if fund.frozen_at is not None:
+            raise ValidationError(_closed_message(fund))
         raise ValidationError(
             {"amount": _("Exceeds what is left of the fund (%(left)s).") % {"left": format_wan(fund.unallocated)}}
         )
@@ -115,6 +123,11 @@ def disbursement_create(
     amount = _positive(amount)
     if paid_on < allocation.allocated_on:
         raise ValidationError({"paid_on": _("A tranche cannot be paid before its allocation.")})
+    # Lock the fund before the allocation (the order every writer uses), so closing the year waits for a payment
+    # in flight and no payment slips in after the year is closed.
+    fund = Fund.objects.select_for_update().get(pk=allocation.fund_id)
+    if fund.frozen_at is not None:
+        raise ValidationError(_closed_message(fund))
     if not _draw(Allocation, allocation.pk, "disbursed", "amount", amount):
         allocation.refresh_from_db()
         left = allocation.amount - allocation.disbursed
@@ -129,6 +142,14 @@ def disbursement_create(
         purpose=purpose,
         is_sample=is_sample,
     )
+
+
+@transaction.atomic
+def fund_close_year(*, fund: Fund) -> Fund:
+    """Close a fund's year (no more allocations or payments) before its reward run. Closing twice is a no-op."""
+    Fund.objects.filter(pk=fund.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
+    fund.refresh_from_db()
+    return fund
 
 
 def bond_plan_create(*, program: Program, year: int, total: Decimal, is_sample: bool = False) -> BondPlan:

@@ -22,9 +22,8 @@ from common.admin import (
     money_column,
     remaining_column,
 )
-
-from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund
-from .services import (
+from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund
+from funds.services import (
     allocation_create,
     bond_issue_create,
     bond_plan_create,
