@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from pairing.factories import ProgramFactory
+from pairing.factories import PairingFactory, ProgramFactory
 
 from .models import BondPlan, Fund, FundKind
 
@@ -33,3 +33,12 @@ class BondPlanFactory(DjangoModelFactory):
     total = Decimal("2000000000.00")
     is_sample = True
 
+
+class PairIndustryFundFactory(FundFactory):
+    """A pair's industry fund (专项产业基金) in the program of its pairing."""
+
+    pairing = factory.SubFactory(PairingFactory)
+    program = factory.SelfAttribute("pairing.program")
+    kind = FundKind.PAIR_INDUSTRY
+    name = factory.Sequence(lambda n: f"结对产业基金{n}(示例)")
+    total = Decimal("1000000000.00")

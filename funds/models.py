@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.money import MoneyField
 from pairing.models import Pairing, Park, Program, Region, RegionLevel
@@ -51,6 +52,8 @@ class Fund(models.Model):
         help_text=_("Once closed for the year-end reward run, nothing more is disbursed."),
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("fund")
@@ -113,6 +116,8 @@ class Allocation(models.Model):
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
@@ -140,6 +145,8 @@ class Disbursement(models.Model):
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("disbursement")
         verbose_name_plural = _("disbursements")
@@ -160,6 +167,8 @@ class BondPlan(models.Model):
     total = MoneyField(_("total quota"))
     assigned = MoneyField(_("assigned to counties"), default=0, editable=False)
     is_sample = models.BooleanField(_("sample data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("special-bond plan")
@@ -196,6 +205,8 @@ class BondQuota(models.Model):
     issued = MoneyField(_("issued"), default=0, editable=False)
     is_sample = models.BooleanField(_("sample data"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("special-bond quota")
         verbose_name_plural = _("special-bond quotas")
@@ -229,6 +240,8 @@ class BondIssue(models.Model):
     rate_pct = models.DecimalField(_("coupon rate (%)"), max_digits=5, decimal_places=3)
     is_sample = models.BooleanField(_("sample data"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("special-bond issue")
         verbose_name_plural = _("special-bond issues")
@@ -259,6 +272,8 @@ class FundContribution(models.Model):
     document_no = models.CharField(_("document number"), max_length=128, blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("fund contribution")
         verbose_name_plural = _("fund contributions")
@@ -280,6 +295,8 @@ class FundInvestment(models.Model):
     invested_on = models.DateField(_("invested on"))
     document_no = models.CharField(_("document number"), max_length=128, blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("fund investment")
@@ -305,6 +322,8 @@ class ParkLedgerEntry(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("park tax and output")
@@ -392,6 +411,8 @@ class RewardRun(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("surplus reward run")
         verbose_name_plural = _("surplus reward runs")
@@ -458,6 +479,8 @@ class RewardPayout(models.Model):
     county = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
     amount = MoneyField(_("amount"))
     paid_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reward payout")

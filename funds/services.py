@@ -11,18 +11,34 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import as_actor
 from common.money import format_wan, yuan
 from common.services import constraint_as_validation_error
-from pairing.models import CountyRole, Pairing, Program, ProgramCounty, Region
+from pairing.models import CountyRole, Pairing, Park, ParkPartner, Program, ProgramCounty, Region
 from projects.models import Project
+from stats.periods import PERIOD_RE
 
-from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
+from .models import (
+    Allocation,
+    BondIssue,
+    BondPlan,
+    BondQuota,
+    Disbursement,
+    Fund,
+    FundContribution,
+    FundInvestment,
+    FundKind,
+    ParkLedgerEntry,
+    ParkLedgerShare,
+)
+from .reward import split_largest_remainder
 
 
 def _positive(amount: Decimal, field: str = "amount") -> Decimal:
@@ -66,6 +82,8 @@ def fund_create(
         raise ValidationError({"total": _("Amounts cannot be negative.")})
     if kind == FundKind.PAIR_INDUSTRY and pairing is None:
         raise ValidationError({"pairing": _("A pair industry fund belongs to a pairing.")})
+    if kind == FundKind.GUIDANCE and pairing is not None:
+        raise ValidationError({"pairing": _("A guidance fund belongs to the program, not to one pairing.")})
     if pairing is not None and pairing.program_id != program.pk:
         raise ValidationError({"pairing": _("The pairing belongs to another program.")})
     name = name or (_("Guidance fund") if kind == FundKind.GUIDANCE else str(pairing))
@@ -145,10 +163,13 @@ def disbursement_create(
 
 
 @transaction.atomic
-def fund_close_year(*, fund: Fund) -> Fund:
+def fund_close_year(*, fund: Fund, by=None) -> Fund:
     """Close a fund's year (no more allocations or payments) before its reward run. Closing twice is a no-op."""
-    Fund.objects.filter(pk=fund.pk, frozen_at__isnull=True).update(frozen_at=timezone.now())
-    fund.refresh_from_db()
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    if fund.frozen_at is None:
+        fund.frozen_at = timezone.now()
+        as_actor(fund, by, "" if by else "year closed by the system")
+        fund.save(update_fields=["frozen_at"])
     return fund
 
 
@@ -203,3 +224,175 @@ def bond_issue_create(
         rate_pct=rate_pct,
         is_sample=is_sample,
     )
+
+
+# --- Pair industry funds: partner contributions and investments in projects ----------------------------------------
+
+
+def _check_pair_industry_fund(fund: Fund) -> Pairing:
+    if fund.kind != FundKind.PAIR_INDUSTRY or fund.pairing_id is None:
+        raise ValidationError(
+            {"fund": _("Only a pair industry fund takes partner contributions and invests in projects.")}
+        )
+    return fund.pairing
+
+
+@transaction.atomic
+def fund_contribution_create(
+    *,
+    fund: Fund,
+    county: Region,
+    amount: Decimal,
+    paid_on: dt.date,
+    document_no: str = "",
+    is_sample: bool = False,
+) -> FundContribution:
+    """Book capital a partner county pays into its pair's industry fund (出资); Σ contributions never pass the
+    fund's total."""
+    amount = _positive(amount)
+    pairing = _check_pair_industry_fund(fund)
+    if county.pk not in (pairing.strong_county_id, pairing.weak_county_id):
+        raise ValidationError(
+            {"county": _("%(name)s is not one of the two counties of the fund's pairing.") % {"name": county.name}}
+        )
+    if not _draw(Fund, fund.pk, "contributed", "total", amount, frozen_at__isnull=True):
+        fund.refresh_from_db()
+        if fund.frozen_at is not None:
+            raise ValidationError(_closed_message(fund))
+        left = fund.total - fund.contributed
+        raise ValidationError(
+            {"amount": _("Exceeds what the fund can still take in (%(left)s).") % {"left": format_wan(left)}}
+        )
+    return FundContribution.objects.create(
+        fund=fund, county=county, amount=amount, paid_on=paid_on, document_no=document_no, is_sample=is_sample
+    )
+
+
+@transaction.atomic
+def fund_investment_create(
+    *,
+    fund: Fund,
+    project: Project,
+    amount: Decimal,
+    invested_on: dt.date,
+    document_no: str = "",
+    is_sample: bool = False,
+) -> FundInvestment:
+    """Book money a pair industry fund puts into a project of its pairing (投资); Σ investments never pass what the
+    partners have paid in."""
+    amount = _positive(amount)
+    pairing = _check_pair_industry_fund(fund)
+    if project.pairing_id != pairing.pk:
+        raise ValidationError({"project": _("The project belongs to another pairing than the fund.")})
+    if not _draw(Fund, fund.pk, "invested", "contributed", amount, frozen_at__isnull=True):
+        fund.refresh_from_db()
+        if fund.frozen_at is not None:
+            raise ValidationError(_closed_message(fund))
+        left = fund.contributed - fund.invested
+        raise ValidationError(
+            {
+                "amount": _("Exceeds what the partners have paid in and is not yet invested (%(left)s).")
+                % {"left": format_wan(left)}
+            }
+        )
+    return FundInvestment.objects.create(
+        fund=fund,
+        project=project,
+        amount=amount,
+        invested_on=invested_on,
+        document_no=document_no,
+        is_sample=is_sample,
+    )
+
+
+# --- Co-built parks: tax and output shared between the partner counties --------------------------------------------
+
+HUNDRED = Decimal("100")
+
+
+def _check_period(period: str) -> str:
+    period = (period or "").strip()
+    match = PERIOD_RE.match(period)
+    if match is None:
+        raise ValidationError({"period": _("Use a year (2025) or a month (2025-09).")})
+    today = timezone.localdate()
+    # A period that has begun may be recorded (a month's or a year's figures so far); one not yet begun may not.
+    starts = dt.date(int(match["year"]), int(match["month"] or 1), 1)
+    if starts > today:
+        raise ValidationError({"period": _("%(period)s is in the future.") % {"period": period}})
+    return period
+
+
+def _not_negative(amount: Decimal, field: str) -> Decimal:
+    amount = yuan(amount)
+    if amount < 0:
+        raise ValidationError({field: _("Amounts cannot be negative.")})
+    return amount
+
+
+def _partners_sharing_in_full(park: Park) -> list[ParkPartner]:
+    """The park's partners, locked so their ratios hold while the period is split; their tax shares and their
+    output shares must each sum to exactly 100%."""
+    partners = list(
+        ParkPartner.objects.select_for_update(of=("self",))
+        .filter(park=park)
+        .select_related("county")
+        .order_by("county")
+    )
+    if not partners:
+        message = _("%(park)s has no partner counties: record its partners and their shares first.")
+        raise ValidationError({"park": message % {"park": park}})
+    tax_sum = sum((p.tax_share_pct for p in partners), Decimal(0))
+    output_sum = sum((p.output_share_pct for p in partners), Decimal(0))
+    if tax_sum != HUNDRED or output_sum != HUNDRED:
+        raise ValidationError(
+            {
+                "park": _(
+                    "The partners' shares of %(park)s must each sum to 100%%: the tax shares sum to %(tax)s%% and the "
+                    "output shares to %(output)s%%."
+                )
+                % {"park": park, "tax": format(tax_sum, "f"), "output": format(output_sum, "f")}
+            }
+        )
+    return partners
+
+
+@transaction.atomic
+def park_ledger_record(
+    *,
+    park: Park,
+    period: str,
+    tax: Decimal,
+    output: Decimal,
+    note: str = "",
+    by: AbstractBaseUser | None = None,
+    is_sample: bool = False,
+) -> ParkLedgerEntry:
+    """Record a co-built park's tax and output for a period and split both between its partner counties at their
+    agreed ratios, to the fen by the largest-remainder method, so each split sums exactly to the park's figure.
+    The ratios used are copied onto the shares: a later change of the agreement does not rewrite the past."""
+    period = _check_period(period)
+    tax = _not_negative(tax, "tax")
+    output = _not_negative(output, "output")
+    partners = _partners_sharing_in_full(park)
+    duplicate = _("%(park)s already has figures for %(period)s.") % {"park": park, "period": period}
+    if ParkLedgerEntry.objects.filter(park=park, period=period).exists():
+        raise ValidationError({"period": duplicate})
+    with constraint_as_validation_error(duplicate, "period"):
+        entry = ParkLedgerEntry.objects.create(
+            park=park, period=period, tax=tax, output=output, note=note, recorded_by=by, is_sample=is_sample
+        )
+    tax_shares = split_largest_remainder(tax, {p.county_id: p.tax_share_pct for p in partners})
+    output_shares = split_largest_remainder(output, {p.county_id: p.output_share_pct for p in partners})
+    ParkLedgerShare.objects.bulk_create(
+        ParkLedgerShare(
+            entry=entry,
+            county=partner.county,
+            tax_share_pct=partner.tax_share_pct,
+            output_share_pct=partner.output_share_pct,
+            tax=tax_shares[partner.county_id],
+            output=output_shares[partner.county_id],
+        )
+        for partner in partners
+    )
+    return entry

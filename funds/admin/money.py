@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import Count, F, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import (
     ReadOnlyInline,
@@ -22,7 +23,7 @@ from common.admin import (
     money_column,
     remaining_column,
 )
-from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund
+from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
 from funds.services import (
     allocation_create,
     bond_issue_create,
@@ -32,8 +33,10 @@ from funds.services import (
     fund_create,
 )
 
+from .overview import BondPlanUsageMixin, FundOverviewMixin
 
-class BookedAdmin(SampleMixin, ServiceAdmin):
+
+class BookedAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     """A booked entry: created through its service, with ``locked_on_change`` read-only afterwards."""
 
     locked_on_change: tuple[str, ...] = ()
@@ -87,7 +90,7 @@ class AllocationInline(ReadOnlyInline):
 
 
 @admin.register(Fund)
-class FundAdmin(BookedAdmin):
+class FundAdmin(FundOverviewMixin, BookedAdmin):
     form = FundForm
     list_display = [
         "year",
@@ -128,6 +131,15 @@ class FundAdmin(BookedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(total_left=F("total") - F("allocated"))
+
+    def get_inlines(self, request: HttpRequest, obj: Fund | None) -> list:
+        inlines = super().get_inlines(request, obj)
+        if obj is not None and obj.kind == FundKind.PAIR_INDUSTRY:
+            # Imported here: the sharing admin builds on BookedAdmin from this module.
+            from .sharing import PAIR_FUND_INLINES
+
+            inlines = [*inlines, *PAIR_FUND_INLINES]
+        return inlines
 
     def create_via_service(self, request: HttpRequest, form: forms.ModelForm) -> Fund:
         data = form.cleaned_data
@@ -267,7 +279,7 @@ class BondQuotaInline(ServiceInline):
 
 
 @admin.register(BondPlan)
-class BondPlanAdmin(BookedAdmin):
+class BondPlanAdmin(BondPlanUsageMixin, BookedAdmin):
     list_display = [
         "year",
         "program",

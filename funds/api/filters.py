@@ -1,9 +1,9 @@
-"""Query filters for the fund endpoint."""
+"""Query filters for the fund endpoints."""
 
 from django_filters import rest_framework as filters
 
-from common.api.filters import IntegerFilter, ProgramCodeFilter
-from funds.models import Fund, FundKind
+from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
+from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
 
 
 class FundFilter(filters.FilterSet):
@@ -14,3 +14,51 @@ class FundFilter(filters.FilterSet):
     class Meta:
         model = Fund
         fields = ["program", "year", "kind"]
+
+
+class AllocationFilter(filters.FilterSet):
+    fund = IntegerFilter(field_name="fund")
+    county = AdcodeFilter(field_name="county")
+    year = IntegerFilter(field_name="fund__year")
+
+    class Meta:
+        model = Allocation
+        fields = ["fund", "county", "year"]
+
+
+class DisbursementFilter(filters.FilterSet):
+    allocation = IntegerFilter(field_name="allocation")
+    fund = IntegerFilter(field_name="allocation__fund")
+    county = AdcodeFilter(field_name="allocation__county")
+
+    class Meta:
+        model = Disbursement
+        fields = ["allocation", "fund", "county"]
+
+
+class BondPlanFilter(filters.FilterSet):
+    program = ProgramCodeFilter(field_name="program__code")
+    year = IntegerFilter(field_name="year")
+
+    class Meta:
+        model = BondPlan
+        fields = ["program", "year"]
+
+
+class BondQuotaFilter(filters.FilterSet):
+    plan = IntegerFilter(field_name="plan")
+    county = AdcodeFilter(field_name="county")
+
+    class Meta:
+        model = BondQuota
+        fields = ["plan", "county"]
+
+
+class BondIssueFilter(filters.FilterSet):
+    quota = IntegerFilter(field_name="quota")
+    county = AdcodeFilter(field_name="quota__county")
+    project = IntegerFilter(field_name="project")
+
+    class Meta:
+        model = BondIssue
+        fields = ["quota", "county", "project"]

@@ -1,22 +1,71 @@
-"""Read-only endpoint for funds."""
+"""Endpoints for funds, allocations, disbursements, special bonds and the year-end reward runs.
+
+Reads: every role, a county liaison only their own county's rows. Writes (POST): provincial and finance officers,
+through the services; corrections are new entries, so there is no PUT or DELETE.
+"""
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum, Value
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.viewsets import ReadOnlyModelViewSet
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
 from accounts.access import pairing_q
-from accounts.api import ScopedQuerysetMixin
+from accounts.api import MONEY_WRITERS, ScopedQuerysetMixin
+from common.api.exceptions import Conflict
 from common.money import MoneyField
-from funds.models import Allocation, Fund
+from funds import services
+from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, RewardRun, RewardShare
+from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
 
-from .filters import FundFilter
-from .serializers import FundSerializer
+from . import serializers as s
+from .filters import AllocationFilter, BondIssueFilter, BondPlanFilter, BondQuotaFilter, DisbursementFilter, FundFilter
+
+TAGS = ["funds"]
+
+
+class ServiceCreateViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """List, retrieve and create; creation parses ``input_serializer_class`` and calls ``create_with`` (a service
+    call), then answers with the row as the list shows it."""
+
+    input_serializer_class: type[s.serializers.Serializer]
+    write_roles = MONEY_WRITERS
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    # A service argument named differently from the payload field it comes from: its errors go under the latter.
+    payload_names: dict[str, str] = {}
+
+    def create_with(self, data: dict):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs) -> Response:
+        incoming = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
+        incoming.is_valid(raise_exception=True)
+        try:
+            row = self.create_with(incoming.validated_data)
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            raise DjangoValidationError(
+                {self.payload_names.get(field, field): errors for field, errors in exc.error_dict.items()}
+            ) from exc
+        row = self.get_queryset().get(pk=row.pk)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+
+def _create_schema(input_serializer, output_serializer, summary):
+    return extend_schema(
+        summary=summary,
+        request=input_serializer,
+        responses={201: output_serializer, 400: OpenApiResponse(description=_("The rules refuse the entry."))},
+    )
 
 
 def fund_liaison_q(county: str) -> Q:
@@ -25,17 +74,209 @@ def fund_liaison_q(county: str) -> Q:
     return Q(Exists(allocated_here)) | pairing_q(county, "pairing__")
 
 
-@extend_schema(tags=["funds"])
-@extend_schema_view(list=extend_schema(summary=_("List funds")), retrieve=extend_schema(summary=_("Get a fund")))
-class FundViewSet(ScopedQuerysetMixin, ReadOnlyModelViewSet):
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List funds")),
+    retrieve=extend_schema(summary=_("Get a fund")),
+    create=_create_schema(s.FundCreateSerializer, s.FundSerializer, _("Create a fund")),
+)
+class FundViewSet(ServiceCreateViewSet):
     """Guidance funds (帮扶引导资金) and pair industry funds by program year: total, allocated to weak counties,
     still unallocated, and disbursed (the sum paid out of its allocations). Amounts in yuan."""
 
-    queryset = Fund.objects.select_related("program").annotate(
-        disbursed=Coalesce(Sum("allocations__disbursed"), Value(Decimal("0")), output_field=MoneyField())
-    ).order_by("-year", "program", "kind", "name", "id")
-    serializer_class = FundSerializer
+    queryset = (
+        Fund.objects.select_related("program")
+        .annotate(disbursed=Coalesce(Sum("allocations__disbursed"), Value(Decimal("0")), output_field=MoneyField()))
+        .order_by("-year", "program", "kind", "name", "id")
+    )
+    serializer_class = s.FundSerializer
+    input_serializer_class = s.FundCreateSerializer
     liaison_q = staticmethod(fund_liaison_q)
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = FundFilter
     ordering_fields = ["year", "total", "id"]
+
+    def create_with(self, data: dict) -> Fund:
+        return services.fund_create(**data)
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List fund allocations")),
+    retrieve=extend_schema(summary=_("Get an allocation")),
+    create=_create_schema(s.AllocationCreateSerializer, s.AllocationSerializer, _("Allocate part of a fund")),
+)
+class AllocationViewSet(ServiceCreateViewSet):
+    """Parts of a fund assigned to weak counties (资金分配); Σ allocations never passes the fund's total, also
+    under concurrent writes."""
+
+    queryset = Allocation.objects.select_related("county").order_by("fund", "county", "allocated_on", "id")
+    serializer_class = s.AllocationSerializer
+    input_serializer_class = s.AllocationCreateSerializer
+    payload_names = {"allocated_on": "date"}
+    liaison_q = staticmethod(lambda county: Q(county=county))
+    filterset_class = AllocationFilter
+    ordering_fields = ["allocated_on", "amount", "id"]
+
+    def create_with(self, data: dict) -> Allocation:
+        return services.allocation_create(
+            fund=data["fund"],
+            county=data["county"],
+            amount=data["amount"],
+            allocated_on=data["date"],
+            project=data.get("project"),
+            document_no=data["document_no"],
+            purpose=data["purpose"],
+        )
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List disbursements")),
+    retrieve=extend_schema(summary=_("Get a disbursement")),
+    create=_create_schema(s.DisbursementCreateSerializer, s.DisbursementSerializer, _("Pay a tranche")),
+)
+class DisbursementViewSet(ServiceCreateViewSet):
+    """Tranches paid out of allocations (拨付); Σ tranches never passes the allocation, and nothing is paid once
+    the fund's year is closed."""
+
+    queryset = Disbursement.objects.select_related("allocation").order_by("allocation", "paid_on", "id")
+    serializer_class = s.DisbursementSerializer
+    input_serializer_class = s.DisbursementCreateSerializer
+    payload_names = {"paid_on": "date"}
+    liaison_q = staticmethod(lambda county: Q(allocation__county=county))
+    filterset_class = DisbursementFilter
+    ordering_fields = ["paid_on", "amount", "id"]
+
+    def create_with(self, data: dict) -> Disbursement:
+        return services.disbursement_create(
+            allocation=data["allocation"],
+            amount=data["amount"],
+            paid_on=data["date"],
+            document_no=data["document_no"],
+            purpose=data["purpose"],
+        )
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List special-bond plans")),
+    retrieve=extend_schema(summary=_("Get a special-bond plan")),
+    create=_create_schema(s.BondPlanCreateSerializer, s.BondPlanSerializer, _("Create a special-bond plan")),
+)
+class BondPlanViewSet(ServiceCreateViewSet):
+    """A program year's special-bond quota earmarked for the weak counties (专项债单列额度) and how much of it is
+    assigned to counties."""
+
+    queryset = BondPlan.objects.select_related("program").order_by("-year", "program", "id")
+    serializer_class = s.BondPlanSerializer
+    input_serializer_class = s.BondPlanCreateSerializer
+    liaison_q = staticmethod(lambda county: Q(Exists(BondQuota.objects.filter(plan=OuterRef("pk"), county=county))))
+    filterset_class = BondPlanFilter
+
+    def create_with(self, data: dict) -> BondPlan:
+        return services.bond_plan_create(**data)
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List special-bond quotas")),
+    retrieve=extend_schema(summary=_("Get a special-bond quota")),
+    create=_create_schema(s.BondQuotaCreateSerializer, s.BondQuotaSerializer, _("Assign a county's quota")),
+)
+class BondQuotaViewSet(ServiceCreateViewSet):
+    """Weak counties' quotas in a plan; Σ quotas never passes the plan."""
+
+    queryset = BondQuota.objects.select_related("plan", "county").order_by("plan", "county")
+    serializer_class = s.BondQuotaSerializer
+    input_serializer_class = s.BondQuotaCreateSerializer
+    liaison_q = staticmethod(lambda county: Q(county=county))
+    filterset_class = BondQuotaFilter
+
+    def create_with(self, data: dict) -> BondQuota:
+        return services.bond_quota_assign(**data)
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List special-bond issues")),
+    retrieve=extend_schema(summary=_("Get a special-bond issue")),
+    create=_create_schema(s.BondIssueCreateSerializer, s.BondIssueSerializer, _("Record a bond issue")),
+)
+class BondIssueViewSet(ServiceCreateViewSet):
+    """Special bonds issued against a county's quota for its projects; Σ issues never passes the quota."""
+
+    queryset = BondIssue.objects.select_related("quota").order_by("quota", "issue_date", "id")
+    serializer_class = s.BondIssueSerializer
+    input_serializer_class = s.BondIssueCreateSerializer
+    liaison_q = staticmethod(lambda county: Q(quota__county=county))
+    filterset_class = BondIssueFilter
+
+    def create_with(self, data: dict) -> BondIssue:
+        return services.bond_issue_create(**data)
+
+
+@extend_schema(tags=TAGS)
+@extend_schema_view(
+    list=extend_schema(summary=_("List surplus reward runs")),
+    retrieve=extend_schema(summary=_("Get a reward run with its explainer")),
+    create=extend_schema(
+        summary=_("Run (or re-run) a fund's year-end surplus reward"),
+        request=s.RewardRunCreateSerializer,
+        responses={
+            201: s.RewardRunSerializer,
+            200: s.RewardRunSerializer,
+            409: OpenApiResponse(description=_("The run is already approved.")),
+        },
+    ),
+    approve=extend_schema(
+        summary=_("Approve a draft run and record its payouts"),
+        request=None,
+        responses={200: s.RewardRunSerializer, 409: OpenApiResponse(description=_("Already approved."))},
+    ),
+)
+class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
+    """Year-end surplus reward runs (结余奖励): one per guidance fund. POST closes the fund's year and computes a
+    draft — 201 the first time, 200 with the recomputed draft afterwards — and 409 once the run is approved.
+    Approval is by a provincial officer other than the one who started the run. A county liaison sees the runs
+    with a line for their county, that line only, and no explainer."""
+
+    queryset = (
+        RewardRun.objects.select_related("fund", "created_by", "approved_by")
+        .prefetch_related(Prefetch("shares", queryset=RewardShare.objects.select_related("county")))
+        .order_by("-fund__year", "fund", "id")
+    )
+    serializer_class = s.RewardRunSerializer
+    write_roles = MONEY_WRITERS
+    liaison_q = staticmethod(lambda county: Q(Exists(RewardShare.objects.filter(run=OuterRef("pk"), county=county))))
+    filter_backends = [DjangoFilterBackend]
+    filterset_fields = ["fund", "status"]
+
+    def create(self, request, *args, **kwargs) -> Response:
+        incoming = s.RewardRunCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            run, created = reward_run_start(
+                fund=data["fund"],
+                by=request.user,
+                threshold_pct=data.get("threshold_pct"),
+                basis=data.get("basis"),
+                cap=data.get("cap"),
+                clear_cap="cap" in data and data["cap"] is None,
+            )
+        except RewardRunConflict as exc:
+            raise Conflict(str(exc)) from exc
+        run = self.get_queryset().get(pk=run.pk)
+        return Response(
+            self.get_serializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None) -> Response:
+        run = self.get_object()
+        try:
+            reward_run_approve(run=run, by=request.user)
+        except RewardRunConflict as exc:
+            raise Conflict(str(exc)) from exc
+        run = self.get_queryset().get(pk=run.pk)
+        return Response(self.get_serializer(run).data)

@@ -99,6 +99,7 @@ def test_authenticated_personas_list_and_read_funds(request, guidance, pair_fund
         "allocated": "80000000.00",
         "unallocated": "120000000.00",
         "disbursed": "35000000.00",
+        "closed": False,
         "is_sample": True,
     }
 

@@ -1,0 +1,227 @@
+"""The year-end surplus reward run (结余奖励, docs/domain.md §4): services and the reads they need.
+
+``reward_run_start`` closes the fund year, reads each weak county's main-tax figures from the statistics store (the
+release in force, named on every line), applies the rule with ``funds.reward`` and stores the run as a draft with
+its explainer; running it again recomputes the draft. ``reward_run_approve`` — a provincial officer other than the
+one who started the run — records the payouts. The admin, the API and the year-end task all call these two.
+
+Concurrency: both take the fund's row lock first (the order every money writer uses), so two starts at once give
+one run, and an approval cannot interleave with a recomputation. The one-to-one fund → run and the unique
+(fund, county) payout constraints are the database's last word: never two runs, never two payouts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from accounts.access import access_for
+from accounts.models import Role
+from common.audit import as_actor
+from common.money import MoneyField
+from pairing.models import CountyRole, ProgramCounty
+from stats.models import Indicator
+from stats.rules import growth_pct as resolve_growth
+from stats.selectors import effective_values
+
+from .models import Allocation, Fund, FundKind, RewardBasis, RewardPayout, RewardRun, RewardRunStatus, RewardShare
+from .reward import CountyInput, RewardRule, RewardRuleError, compute_reward
+
+logger = logging.getLogger(__name__)
+
+
+class RewardRunConflict(Exception):
+    """The fund's run is already approved: it cannot be run or paid again (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class RewardInputs:
+    period: str
+    previous_period: str
+    counties: list[CountyInput]
+
+
+def reward_inputs(*, fund: Fund) -> RewardInputs:
+    """Every weak county of the fund's program with its main-tax revenue for the fund year and the year before, as
+    the statistics store has them now (revised over preliminary), and the growth the gap rules resolve (reported,
+    else derived from the two levels)."""
+    period, previous = str(fund.year), str(fund.year - 1)
+    weak = (
+        ProgramCounty.objects.filter(program=fund.program, role=CountyRole.WEAK)
+        .select_related("county")
+        .order_by("county_id")
+    )
+    figures = {
+        (value.region, value.period): value
+        for value in effective_values(periods=[period, previous], provinces=[fund.program.province_id])
+        if value.indicator == Indicator.MAIN_TAX
+    }
+    counties = []
+    for member in weak:
+        current = figures.get((member.county_id, period))
+        before = figures.get((member.county_id, previous))
+        level = current.value if current else None
+        previous_level = before.value if before else None
+        growth, _derived = resolve_growth(
+            reported=current.growth_pct if current else None, level=level, previous_level=previous_level
+        )
+        releases = [
+            f"{value.period} {value.release}" + (f" {value.as_of}" if value.as_of else "")
+            for value in (current, before)
+            if value is not None
+        ]
+        counties.append(
+            CountyInput(
+                adcode=member.county_id,
+                name=member.county.name,
+                main_tax_current=level,
+                main_tax_previous=previous_level,
+                growth_pct=growth,
+                release="; ".join(releases),
+            )
+        )
+    return RewardInputs(period=period, previous_period=previous, counties=counties)
+
+
+def _disbursed(fund: Fund) -> Decimal:
+    return Allocation.objects.filter(fund=fund).aggregate(
+        total=Coalesce(Sum("disbursed"), Value(Decimal("0")), output_field=MoneyField())
+    )["total"]
+
+
+@transaction.atomic
+def reward_run_start(
+    *,
+    fund: Fund,
+    by=None,
+    threshold_pct: Decimal | None = None,
+    basis: str | None = None,
+    cap: Decimal | None = None,
+    clear_cap: bool = False,
+) -> tuple[RewardRun, bool]:
+    """Close the fund's year and compute its reward run as a draft (created, or recomputed if one exists).
+
+    Returns (run, created). The rule fields given replace the draft's; those not given keep it. Raises
+    ``RewardRunConflict`` if the run is already approved and ``ValidationError`` if the rule cannot be applied
+    (nothing is saved then, and the year stays open).
+    """
+    fund = Fund.objects.select_for_update().select_related("program").get(pk=fund.pk)
+    if fund.kind != FundKind.GUIDANCE:
+        raise ValidationError({"fund": _("Only a guidance fund has a year-end surplus reward.")})
+    run = RewardRun.objects.filter(fund=fund).first()
+    if run is not None and run.status == RewardRunStatus.APPROVED:
+        raise RewardRunConflict(
+            _("The %(year)s reward run is approved and paid: it cannot be run again.") % {"year": fund.year}
+        )
+    created = run is None
+    if created:
+        run = RewardRun(fund=fund, created_by=by if by is not None and by.is_authenticated else None)
+    if threshold_pct is not None:
+        run.threshold_pct = threshold_pct
+    if basis is not None:
+        if basis not in RewardBasis.values:
+            raise ValidationError({"basis": _("Unknown weight basis %(basis)s.") % {"basis": basis}})
+        run.basis = basis
+    if cap is not None or clear_cap:
+        run.cap = cap
+
+    reason = "" if by is not None else "scheduled year-end reward run"
+    if fund.frozen_at is None:
+        fund.frozen_at = timezone.now()
+        as_actor(fund, by, reason)
+        fund.save(update_fields=["frozen_at"])
+    disbursed = _disbursed(fund)
+    inputs = reward_inputs(fund=fund)
+    rule = RewardRule(threshold_pct=Decimal(run.threshold_pct), basis=run.basis, cap=run.cap)
+    try:
+        result = compute_reward(
+            fund.total - disbursed, inputs.counties, rule, fund_total=fund.total, disbursed=disbursed
+        )
+    except RewardRuleError as exc:
+        raise ValidationError(str(exc), code=exc.code) from exc
+
+    run.period = inputs.period
+    run.fund_total = fund.total
+    run.disbursed = disbursed
+    run.surplus = result.surplus
+    with translation.override("zh-hans"):  # the explainer is stored as read in the admin, Chinese first
+        run.explainer = result.as_json()["explainer"]
+        reasons = {line.adcode: str(line.reason) if line.reason else "" for line in result.counties}
+    run.computed_at = timezone.now()
+    as_actor(run, by, reason)
+    run.save()
+    inputs_by_county = {county.adcode: county for county in inputs.counties}
+    RewardShare.objects.filter(run=run).delete()
+    RewardShare.objects.bulk_create(
+        RewardShare(
+            run=run,
+            county_id=line.adcode,
+            main_tax=inputs_by_county[line.adcode].main_tax_current,
+            main_tax_previous=inputs_by_county[line.adcode].main_tax_previous,
+            growth_pct=line.growth_pct,
+            increment=line.increment,
+            release=line.release[:64],
+            eligible=line.eligible,
+            reason=reasons[line.adcode][:255],
+            weight=line.weight,
+            exact_share=line.exact_share,
+            capped=line.capped,
+            share=line.share,
+        )
+        for line in result.counties
+    )
+    logger.info("reward run %s for fund %s %s", run.pk, fund.pk, "created" if created else "recomputed")
+    return run, created
+
+
+@transaction.atomic
+def reward_run_approve(*, run: RewardRun, by) -> RewardRun:
+    """Approve a draft run and record its payouts. Only a provincial officer, and not the one who started it."""
+    if access_for(by).role != Role.OFFICER:
+        raise PermissionDenied(_("Only a provincial officer approves a reward run."))
+    Fund.objects.select_for_update().get(pk=run.fund_id)
+    run = RewardRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == RewardRunStatus.APPROVED:
+        raise RewardRunConflict(_("This reward run is already approved and paid."))
+    if run.created_by_id is not None and run.created_by_id == by.pk:
+        raise PermissionDenied(_("The person who started a reward run cannot approve it."))
+    # The row lock taken above makes this check-then-write safe against a second approval.
+    run.status = RewardRunStatus.APPROVED
+    run.approved_by = by
+    run.approved_at = timezone.now()
+    as_actor(run, by)
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    bulk_create_with_history(
+        [
+            RewardPayout(fund_id=run.fund_id, run=run, county_id=share.county_id, amount=share.share)
+            for share in run.shares.filter(share__gt=0)
+        ],
+        RewardPayout,
+        default_user=by,
+    )
+    return run
+
+
+def reward_runs_year_end(*, year: int) -> list[int]:
+    """Draft the reward run of every guidance fund of ``year`` that has none approved (the scheduled path).
+    Funds whose rule cannot be applied yet (e.g. no main-tax statistics) are logged and left for later."""
+    drafted = []
+    for fund in Fund.objects.filter(year=year, kind=FundKind.GUIDANCE).exclude(
+        reward_run__status=RewardRunStatus.APPROVED
+    ):
+        try:
+            run, _created = reward_run_start(fund=fund)
+        except ValidationError as exc:
+            logger.warning("reward run for fund %s not drafted: %s", fund.pk, "; ".join(exc.messages))
+            continue
+        drafted.append(run.pk)
+    return drafted

@@ -1,0 +1,266 @@
+"""Reads of the money ledgers: how a fund and a special-bond plan are used, county by county.
+
+Every selector runs a fixed number of queries whatever the number of counties, allocations or issues. Amounts are
+yuan (``Decimal``); rates are percentages at full precision, rounded only where they are shown. The figures of a
+fund or plan and the totals row are sums of the same per-county rows, so they always agree with the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Sum
+
+from pairing.models import Region
+from projects.models import Stage
+
+from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund
+
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+# A bond issued for a project in one of these stages pays for work that has not begun (DOMAIN §2: flagged).
+NOT_STARTED_STAGES = frozenset({Stage.PIPELINE, Stage.SIGNED})
+
+
+def rate_pct(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, unrounded; None when there is nothing to measure against."""
+    if not whole:
+        return None
+    return part * HUNDRED / whole
+
+
+# --- Funds ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FundFigures:
+    """Allocated and disbursed amounts of some allocations (one county's, or a totals row)."""
+
+    allocations: int
+    allocated: Decimal
+    disbursed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        """Allocated but not yet disbursed."""
+        return self.allocated - self.disbursed
+
+    @property
+    def disbursement_rate_pct(self) -> Decimal | None:
+        return rate_pct(self.disbursed, self.allocated)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountyFundUsage(FundFigures):
+    county: Region
+
+
+@dataclass(frozen=True, kw_only=True)
+class FundUsage:
+    """A fund's use: its total, what is allocated and disbursed, and the same per weak county with allocations.
+
+    ``counties_total`` sums the rows in ``counties``; the fund's own ``allocated`` and ``disbursed`` sum every
+    county's rows (they differ only when the rows were restricted to one county).
+    """
+
+    fund: Fund
+    total: Decimal
+    allocated: Decimal
+    disbursed: Decimal
+    allocation_count: int
+    counties: list[CountyFundUsage]
+    counties_total: FundFigures
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.total - self.allocated
+
+    @property
+    def undisbursed(self) -> Decimal:
+        """Allocated to counties but not yet paid out."""
+        return self.allocated - self.disbursed
+
+    @property
+    def surplus(self) -> Decimal:
+        """Total less everything disbursed: what the year-end reward run would share out today (DOMAIN §4)."""
+        return self.total - self.disbursed
+
+    @property
+    def disbursement_rate_pct(self) -> Decimal | None:
+        return rate_pct(self.disbursed, self.allocated)
+
+
+def _sum_fund_figures(rows: list[CountyFundUsage]) -> FundFigures:
+    return FundFigures(
+        allocations=sum(row.allocations for row in rows),
+        allocated=sum((row.allocated for row in rows), ZERO),
+        disbursed=sum((row.disbursed for row in rows), ZERO),
+    )
+
+
+def fund_usage(*, fund: Fund, county: str | None = None) -> FundUsage:
+    """How ``fund`` is used, per weak county (by adcode). One query.
+
+    ``county`` (an adcode) keeps only that county's row in ``counties`` and ``counties_total``; the fund's own
+    figures stay those of the whole fund.
+    """
+    regions = (
+        Region.objects.filter(fund_allocations__fund=fund)
+        .annotate(
+            allocation_count=Count("fund_allocations"),
+            allocated_sum=Sum("fund_allocations__amount"),
+            disbursed_sum=Sum("fund_allocations__disbursed"),
+        )
+        .order_by("adcode")
+    )
+    rows = [
+        CountyFundUsage(
+            county=region,
+            allocations=region.allocation_count,
+            allocated=region.allocated_sum,
+            disbursed=region.disbursed_sum,
+        )
+        for region in regions
+    ]
+    whole = _sum_fund_figures(rows)
+    if county is not None:
+        rows = [row for row in rows if row.county.pk == county]
+    return FundUsage(
+        fund=fund,
+        total=fund.total,
+        allocated=whole.allocated,
+        disbursed=whole.disbursed,
+        allocation_count=whole.allocations,
+        counties=rows,
+        counties_total=_sum_fund_figures(rows),
+    )
+
+
+def fund_allocations(*, fund: Fund) -> list[Allocation]:
+    """The fund's allocations with their county, project and disbursements (in payment order). Two queries."""
+    return list(
+        Allocation.objects.filter(fund=fund)
+        .select_related("county", "project")
+        .prefetch_related(
+            Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk"))
+        )
+        .order_by("county__adcode", "allocated_on", "pk")
+    )
+
+
+# --- Special bonds -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BondIssueUsage:
+    issue: BondIssue
+
+    @property
+    def project_not_started(self) -> bool:
+        """Issued for a project that is still in the pipeline or only signed."""
+        project = self.issue.project
+        return project is not None and project.stage in NOT_STARTED_STAGES
+
+
+@dataclass(frozen=True, kw_only=True)
+class BondFigures:
+    """Quota and issued amounts of some quotas (one county's, or a totals row)."""
+
+    quota: Decimal
+    issued: Decimal
+    issue_count: int
+    issues_not_started: int
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quota not yet issued."""
+        return self.quota - self.issued
+
+    @property
+    def usage_rate_pct(self) -> Decimal | None:
+        return rate_pct(self.issued, self.quota)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountyBondUsage(BondFigures):
+    county: Region
+    quota_id: int
+    issues: list[BondIssueUsage]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BondUsage:
+    """A special-bond plan's use: its total, what is assigned to counties and issued, and the same per county.
+
+    ``counties_total`` sums the rows in ``counties``; ``assigned`` and ``issued`` sum every county's rows.
+    """
+
+    plan: BondPlan
+    total: Decimal
+    assigned: Decimal
+    issued: Decimal
+    counties: list[CountyBondUsage]
+    counties_total: BondFigures
+
+    @property
+    def unassigned(self) -> Decimal:
+        return self.total - self.assigned
+
+    @property
+    def unissued(self) -> Decimal:
+        """Assigned to counties but not yet issued."""
+        return self.assigned - self.issued
+
+    @property
+    def usage_rate_pct(self) -> Decimal | None:
+        return rate_pct(self.issued, self.assigned)
+
+
+def _sum_bond_figures(rows: list[CountyBondUsage]) -> BondFigures:
+    return BondFigures(
+        quota=sum((row.quota for row in rows), ZERO),
+        issued=sum((row.issued for row in rows), ZERO),
+        issue_count=sum(row.issue_count for row in rows),
+        issues_not_started=sum(row.issues_not_started for row in rows),
+    )
+
+
+def bond_usage(*, plan: BondPlan, county: str | None = None) -> BondUsage:
+    """How ``plan`` is used, per county quota (by adcode), with each county's issues. Two queries.
+
+    ``county`` (an adcode) keeps only that county's row in ``counties`` and ``counties_total``.
+    """
+    quotas = (
+        BondQuota.objects.filter(plan=plan)
+        .select_related("county")
+        .prefetch_related(
+            Prefetch("issues", queryset=BondIssue.objects.select_related("project").order_by("issue_date", "pk"))
+        )
+        .order_by("county__adcode")
+    )
+    rows = []
+    for quota in quotas:
+        issues = [BondIssueUsage(issue=issue) for issue in quota.issues.all()]
+        rows.append(
+            CountyBondUsage(
+                county=quota.county,
+                quota_id=quota.pk,
+                quota=quota.quota,
+                issued=quota.issued,
+                issue_count=len(issues),
+                issues_not_started=sum(1 for issue in issues if issue.project_not_started),
+                issues=issues,
+            )
+        )
+    whole = _sum_bond_figures(rows)
+    if county is not None:
+        rows = [row for row in rows if row.county.pk == county]
+    return BondUsage(
+        plan=plan,
+        total=plan.total,
+        assigned=whole.quota,
+        issued=whole.issued,
+        counties=rows,
+        counties_total=_sum_bond_figures(rows),
+    )
