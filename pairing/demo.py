@@ -26,7 +26,20 @@ from django.utils import timezone
 from faker import Faker
 
 from common.money import yuan
-from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
+from funds.models import (
+    Allocation,
+    BondIssue,
+    BondPlan,
+    BondQuota,
+    Disbursement,
+    Fund,
+    FundContribution,
+    FundInvestment,
+    FundKind,
+    ParkLedgerEntry,
+    RewardPayout,
+    RewardRun,
+)
 from funds.services import (
     allocation_create,
     bond_issue_create,
@@ -167,7 +180,6 @@ PROJECT_PLAN: list[tuple[str, str, str]] = [
 BRAND_FIRST = "鲁华泰恒鑫宏瑞盛安信达源通德丰润金海兴"
 BRAND_SECOND = "邦科昌茂嘉隆普晟拓远泽卓阳麟越航"
 
-REPORTED_MONTHS = 4
 RETURN_COMMENT = f"{SAMPLE} 本月投资额与附件凭证不一致，请核实后重新提交。"
 LATEST_REPORT_STATUSES = (
     ReportStatus.APPROVED,
@@ -261,6 +273,11 @@ def demo_present(*, program: Program) -> bool:
 
 def _sample_querysets(program: Program) -> Iterator[tuple[str, QuerySet]]:
     """The program's sample rows, children before parents so nothing is deleted from under a reference."""
+    yield "reward payouts", RewardPayout.objects.filter(fund__program=program, fund__is_sample=True)
+    yield "reward runs", RewardRun.objects.filter(fund__program=program, fund__is_sample=True)
+    yield "fund investments", FundInvestment.objects.filter(fund__program=program, is_sample=True)
+    yield "fund contributions", FundContribution.objects.filter(fund__program=program, is_sample=True)
+    yield "park ledger entries", ParkLedgerEntry.objects.filter(park__pairing__program=program, is_sample=True)
     yield "bond issues", BondIssue.objects.filter(quota__plan__program=program, is_sample=True)
     yield "bond quotas", BondQuota.objects.filter(plan__program=program, is_sample=True)
     yield "bond plans", BondPlan.objects.filter(program=program, is_sample=True)
@@ -300,7 +317,11 @@ def _recompute_running_totals(program: Program) -> None:
     Allocation.objects.filter(fund__program=program, is_sample=False).update(
         disbursed=total_of(Disbursement, "allocation", "amount")
     )
-    Fund.objects.filter(program=program, is_sample=False).update(allocated=total_of(Allocation, "fund", "amount"))
+    Fund.objects.filter(program=program, is_sample=False).update(
+        allocated=total_of(Allocation, "fund", "amount"),
+        contributed=total_of(FundContribution, "fund", "amount"),
+        invested=total_of(FundInvestment, "fund", "amount"),
+    )
     BondQuota.objects.filter(plan__program=program, is_sample=False).update(
         issued=total_of(BondIssue, "quota", "amount")
     )
@@ -634,16 +655,25 @@ class _DemoBuilder:
         reporting = [
             p
             for p in self.projects
-            if p.stage in (Stage.STARTED, Stage.PRODUCING, Stage.AT_CAPACITY) and p.health != Health.TERMINATED
+            if p.stage in (Stage.SIGNED, Stage.STARTED, Stage.PRODUCING, Stage.AT_CAPACITY)
+            and p.health != Health.TERMINATED
         ]
         for n, project in enumerate(reporting):
             self.reports(project, LATEST_REPORT_STATUSES[n % len(LATEST_REPORT_STATUSES)])
 
     def reports(self, project: Project, latest_status: str) -> None:
-        start_month = project.actual_start_date.replace(day=1)
-        months = [m for m in (_month_start(self.today, k) for k in range(REPORTED_MONTHS, 0, -1)) if m >= start_month]
+        """A report for every month one is owed (from the month after signing, not before the program), the
+        latest in ``latest_status``; before construction they report the signed stage and no investment."""
+        first = max(_month_start(project.signed_date.replace(day=1), -1), self.program.start_date.replace(day=1))
+        owed = [m for m in (_month_start(self.today, k) for k in range(36, 0, -1)) if m >= first]
         if project.health == Health.STALLED:
-            months = months[:-2]  # A stalled project has stopped reporting: its last reports are overdue.
+            owed = owed[:-2]  # A stalled project has stopped reporting: its last reports are overdue.
+        start_month = project.actual_start_date.replace(day=1) if project.actual_start_date else None
+        before_start = [m for m in owed if start_month is None or m < start_month]
+        months = [m for m in owed if start_month is not None and m >= start_month]
+        for i, month in enumerate(before_start):
+            last = i == len(before_start) - 1 and not months
+            self.report_row(project, month, status=latest_status if last else ReportStatus.APPROVED)
         if not months:
             return
         planned_wan = int(project.planned_investment) // 10_000
@@ -656,7 +686,7 @@ class _DemoBuilder:
             final = final // 3
         months_since_start = (self.today.year - start_month.year) * 12 + self.today.month - start_month.month
         step = max(5, final // (months_since_start + 1))
-        previous_yuan = yuan(planned_wan * max(final - len(months) * step, 0) // 1000 * 10_000)
+        previous_yuan = Decimal("0.00")  # every month since construction began is reported
         approved_total = None
         for i, month in enumerate(months):
             permille = max(final - (len(months) - 1 - i) * step, step)
@@ -692,6 +722,7 @@ class _DemoBuilder:
                 problems=f"{SAMPLE} {PROBLEMS[problem]}" if problem else "",
                 status=status,
                 submitted_at=submitted_at,
+                first_submitted_at=submitted_at,
                 reviewed_at=reviewed_at,
                 review_comment=RETURN_COMMENT if status == ReportStatus.RETURNED else "",
                 is_sample=True,
@@ -702,6 +733,30 @@ class _DemoBuilder:
         if approved_total is not None:
             # The completed investment shown on a project is the last approved report's cumulative figure.
             Project.objects.filter(pk=project.pk).update(completed_investment=approved_total)
+
+    def report_row(self, project: Project, month: dt.date, *, status: str) -> None:
+        """A month before construction: the project is still signed, nothing invested yet."""
+        submitted_at = reviewed_at = None
+        if status != ReportStatus.DRAFT:
+            due = _month_start(month, -1) + dt.timedelta(days=self.rng.randint(1, 4))
+            submitted_at = min(_aware(due), timezone.now())
+        if status in (ReportStatus.APPROVED, ReportStatus.RETURNED):
+            reviewed_at = min(submitted_at + dt.timedelta(days=2), timezone.now())
+        ProgressReportFactory(
+            project=project,
+            period=_period(month),
+            stage=Stage.SIGNED,
+            cumulative_investment=Decimal("0.00"),
+            month_investment=Decimal("0.00"),
+            jobs_created=0,
+            status=status,
+            submitted_at=submitted_at,
+            first_submitted_at=submitted_at,
+            reviewed_at=reviewed_at,
+            review_comment=RETURN_COMMENT if status == ReportStatus.RETURNED else "",
+            is_sample=True,
+        )
+        _count(self.counts, "progress reports")
 
     # Other cooperation -------------------------------------------------------------------------------------------
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import (
     ReadOnlyInline,
@@ -26,8 +29,11 @@ from .models import (
     Project,
     ProjectStageChange,
     PromotionEvent,
+    ReportAttachment,
+    ReportStatus,
     Secondment,
 )
+from .reports import StaleVersion, progress_report_approve, progress_report_return
 from .services import project_change_stage, project_create
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
@@ -65,6 +71,8 @@ class ProgressReportInline(ReadOnlyInline):
 class ProjectForm(ServiceModelForm):
     service_field_names = {"note": "stage_note"}
 
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     stage_note = forms.CharField(
         label=_("reason for the stage change"),
         required=False,
@@ -80,10 +88,12 @@ class ProjectForm(ServiceModelForm):
             self.fields["county"].help_text = _("Empty: the pairing's weak county.")
         if self.instance.pk and "park" in self.fields:
             self.fields["park"].queryset = Park.objects.filter(pairing_id=self.instance.pairing_id)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
 
 
 @admin.register(Project)
-class ProjectAdmin(SampleMixin, ServiceAdmin):
+class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     form = ProjectForm
     list_display = [
         "code",
@@ -145,7 +155,7 @@ class ProjectAdmin(SampleMixin, ServiceAdmin):
                 "description": _("A change of stage is recorded in the stage log below with your name."),
             },
         ),
-        (None, {"fields": ["description", "is_sample"]}),
+        (None, {"fields": ["description", "is_sample", "seen_version"]}),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Project | None = None):
@@ -182,6 +192,19 @@ class ProjectAdmin(SampleMixin, ServiceAdmin):
             by=request.user,
         )
 
+    def perform_save(self, request: HttpRequest, form: forms.ModelForm, obj: Project, change: bool) -> Project:
+        if change:
+            # Optimistic lock: the save goes ahead only if nobody changed the project since this form was opened.
+            seen = form.cleaned_data.get("seen_version")
+            if seen is not None:
+                bumped = Project.objects.filter(pk=obj.pk, version=seen).update(version=F("version") + 1)
+                if not bumped:
+                    raise ValidationError(
+                        _("Someone else changed this project since you opened it. Reload the page and try again.")
+                    )
+                obj.version = seen + 1
+        return super().perform_save(request, form, obj, change)
+
     def change_via_service(self, request: HttpRequest, form: forms.ModelForm, obj: Project) -> None:
         if "stage" not in form.changed_data:
             return
@@ -200,8 +223,44 @@ class ProjectAdmin(SampleMixin, ServiceAdmin):
             setattr(obj, field, getattr(moved, field))
 
 
+class ReportReviewForm(ServiceModelForm):
+    """The report is read-only here; the reviewer decides and comments. ``version`` is what the reviewer saw."""
+
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        required=False,
+        choices=[("", "—"), ("approve", _("Approve")), ("return", _("Return to the liaison"))],
+    )
+    comment = forms.CharField(
+        label=_("comment to the liaison"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning: say what must be corrected."),
+    )
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = ReportAttachment
+    fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj: ReportAttachment) -> str:
+        return format_html('<a href="{}" target="_blank">{}</a>', obj.file.url, obj.original_name)
+
+
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SampleMixin, TrackerModelAdmin):
+class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
+    """Provincial review: open a submitted report, approve it or return it with a comment (one service each; the
+    approval moves the project). Reports are filed by liaisons on their pages or through the API."""
+
+    form = ReportReviewForm
     list_display = [
         "project",
         "period",
@@ -213,35 +272,69 @@ class ProgressReportAdmin(SampleMixin, TrackerModelAdmin):
         "money_tax_paid",
         "problem_category",
         "status",
+        "submitted_by",
         "submitted_at",
         "sample_badge",
     ]
     list_filter = ["status", "stage", "problem_category", "project__pairing__program", SampleFilter]
     search_fields = ["project__code", "project__name", "project__enterprise", "period"]
-    autocomplete_fields = ["project"]
-    list_select_related = ["project"]
+    list_select_related = ["project", "submitted_by"]
     date_hierarchy = "submitted_at"
     ordering = ["-period", "project"]
-    # The review workflow (submit, approve, return) belongs to its services; here it is shown, not edited.
-    readonly_fields = ["status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "review_comment"]
+    inlines = [AttachmentInline]
+    actions = ["approve_selected"]
+    report_fields = [
+        "project",
+        "period",
+        "stage",
+        "stage_back_reason",
+        "actual_start_date",
+        "actual_production_date",
+        "money_cumulative_investment",
+        "money_month_investment",
+        "jobs_created",
+        "money_output_value",
+        "money_tax_paid",
+        "problem_category",
+        "problems",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+        "version",
+        "is_sample",
+    ]
     fieldsets = [
-        (None, {"fields": ["project", "period", "stage"]}),
+        (None, {"fields": ["project", "period", ("stage", "stage_back_reason")]}),
         (
             _("Figures"),
             {
                 "fields": [
-                    ("cumulative_investment", "month_investment"),
+                    ("money_cumulative_investment", "money_month_investment"),
                     "jobs_created",
-                    ("output_value", "tax_paid"),
+                    ("money_output_value", "money_tax_paid"),
+                    ("actual_start_date", "actual_production_date"),
                 ]
             },
         ),
         (_("Problems needing provincial coordination"), {"fields": ["problem_category", "problems"]}),
         (
             _("Review"),
-            {"fields": ["status", ("submitted_by", "submitted_at"), ("reviewed_by", "reviewed_at"), "review_comment"]},
+            {
+                "fields": [
+                    "status",
+                    ("submitted_by", "submitted_at"),
+                    ("reviewed_by", "reviewed_at"),
+                    "review_comment",
+                    "decision",
+                    "comment",
+                    "seen_version",
+                ]
+            },
         ),
-        (None, {"fields": ["is_sample"]}),
+        (None, {"fields": ["version", "is_sample"]}),
     ]
 
     money_cumulative_investment = money_column("cumulative_investment", _("cumulative investment"))
@@ -250,10 +343,46 @@ class ProgressReportAdmin(SampleMixin, TrackerModelAdmin):
     money_tax_paid = money_column("tax_paid", _("tax paid"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProgressReport | None = None) -> list[str]:
-        fields = list(self.readonly_fields)
-        if obj is not None:
-            fields += ["project", "period"]
-        return fields
+        return self.report_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProgressReport | None = None) -> bool:
+        return False
+
+    def perform_save(self, request: HttpRequest, form: forms.ModelForm, obj: ProgressReport, change: bool):
+        data = form.cleaned_data
+        decision = data.get("decision")
+        if not decision:
+            return obj
+        if obj.status != ReportStatus.SUBMITTED:
+            raise ValidationError({"decision": _("Only a submitted report can be reviewed.")})
+        expected = data.get("seen_version")
+        try:
+            if decision == "approve":
+                return progress_report_approve(
+                    report=obj, by=request.user, comment=data.get("comment", ""), expected_version=expected
+                )
+            return progress_report_return(
+                report=obj, by=request.user, comment=data.get("comment", ""), expected_version=expected
+            )
+        except StaleVersion as exc:
+            raise ValidationError(str(exc)) from exc
+        except PermissionDenied as exc:
+            raise ValidationError({"decision": str(exc)}) from exc
+
+    @admin.action(description=_("Approve the selected submitted reports"), permissions=["change"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        approved = 0
+        for report in queryset.filter(status=ReportStatus.SUBMITTED):
+            try:
+                progress_report_approve(report=report, by=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{report}: {'; '.join(getattr(exc, 'messages', [str(exc)]))}", "error")
+            else:
+                approved += 1
+        self.message_user(request, _("%(n)d reports approved.") % {"n": approved})
 
 
 @admin.register(CrossCountyOrder)
@@ -321,3 +450,7 @@ class FinanceSupportAdmin(SampleMixin, TrackerModelAdmin):
     ordering = ["-arranged_on"]
 
     money_amount = money_column("amount", _("amount"))
+
+
+from . import admin_bulletins  # noqa: E402,F401,I001  the bulletins admin registers itself
+from . import admin_warnings  # noqa: E402,F401  the warnings admin registers itself

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from common.money import MoneyField
 from pairing.models import Pairing, Park, Region, RegionLevel
@@ -65,9 +66,7 @@ class Project(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    pairing = models.ForeignKey(
-        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="projects"
-    )
+    pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="projects")
     park = models.ForeignKey(
         Park, verbose_name=_("park"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
@@ -97,10 +96,14 @@ class Project(models.Model):
     health = models.CharField(_("health"), max_length=16, choices=Health.choices, default=Health.NORMAL)
     description = models.TextField(_("description"), blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by every change; a stale edit is refused.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], verbose_name=_("project history"))
 
     class Meta:
         verbose_name = _("project")
@@ -108,9 +111,7 @@ class Project(models.Model):
         ordering = ["pairing", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(planned_investment__gte=0), name="project_planned_not_negative"),
-            models.CheckConstraint(
-                condition=Q(completed_investment__gte=0), name="project_completed_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(completed_investment__gte=0), name="project_completed_not_negative"),
             models.CheckConstraint(
                 condition=~Q(stage__in=STAGES_NEEDING_SIGNING) | Q(signed_date__isnull=False),
                 name="project_signed_stage_needs_signed_date",
@@ -191,11 +192,14 @@ class ProblemCategory(models.TextChoices):
 class ProgressReport(models.Model):
     """A county liaison's monthly progress report on a project (进度填报)."""
 
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports"
-    )
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports")
     period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM"))
     stage = models.CharField(_("stage reached"), max_length=16, choices=Stage.choices)
+    stage_back_reason = models.TextField(
+        _("why the stage moved back"), blank=True, help_text=_("Needed when the stage is earlier than the project's.")
+    )
+    actual_start_date = models.DateField(_("actual start date"), null=True, blank=True)
+    actual_production_date = models.DateField(_("actual production date"), null=True, blank=True)
     cumulative_investment = MoneyField(_("cumulative investment"), default=0)
     month_investment = MoneyField(_("investment this month"), default=0)
     jobs_created = models.PositiveIntegerField(_("jobs created"), default=0)
@@ -215,6 +219,9 @@ class ProgressReport(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(
+        _("first submitted at"), null=True, blank=True, help_text=_("For the timeliness rate.")
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
@@ -226,8 +233,12 @@ class ProgressReport(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by every change; a stale edit is refused.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"], verbose_name=_("progress report history"))
 
     class Meta:
         verbose_name = _("progress report")
@@ -253,10 +264,88 @@ class ProgressReport(models.Model):
                 condition=Q(problem_category="") | ~Q(problems=""),
                 name="report_problem_category_has_text",
             ),
+            models.CheckConstraint(
+                condition=Q(status=ReportStatus.DRAFT)
+                | Q(submitted_at__isnull=False, first_submitted_at__isnull=False),
+                name="report_submission_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[ReportStatus.APPROVED, ReportStatus.RETURNED]) | Q(reviewed_at__isnull=False),
+                name="report_review_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.RETURNED) | ~Q(review_comment=""),
+                name="report_returned_with_a_comment",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(reviewed_by=F("submitted_by")),
+                name="report_not_reviewed_by_its_submitter",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "period"], name="report_status_period_idx")]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.period}"
+
+
+class ClosedPeriod(models.Model):
+    """A reporting month closed for a program: its reports can no longer be written or submitted."""
+
+    program = models.ForeignKey(
+        "pairing.Program", verbose_name=_("program"), on_delete=models.CASCADE, related_name="closed_periods"
+    )
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY-MM"))
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("closed reporting period")
+        verbose_name_plural = _("closed reporting periods")
+        ordering = ["program", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "period"], name="closed_period_once"),
+            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="closed_period_yyyy_mm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.period}"
+
+
+def attachment_path(attachment: ReportAttachment, filename: str) -> str:
+    return f"reports/{attachment.report.period}/{attachment.report_id}/{filename}"
+
+
+class ReportAttachment(models.Model):
+    """A photo or PDF attached to a progress report (type and size are checked by the service)."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["report", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 # --- Other cooperation that counts ------------------------------------------------------------------------------
@@ -308,9 +397,7 @@ class PromotionEvent(models.Model):
         verbose_name_plural = _("joint promotion events")
         ordering = ["-held_on"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(intended_investment__gte=0), name="promotion_investment_not_negative"
-            )
+            models.CheckConstraint(condition=Q(intended_investment__gte=0), name="promotion_investment_not_negative")
         ]
 
     def __str__(self) -> str:
@@ -354,9 +441,7 @@ class Secondment(models.Model):
         verbose_name_plural = _("secondments")
         ordering = ["-start_date"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(from_county=F("to_county")), name="secondment_between_two_counties"
-            ),
+            models.CheckConstraint(condition=~Q(from_county=F("to_county")), name="secondment_between_two_counties"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="secondment_end_after_start",
@@ -391,9 +476,175 @@ class FinanceSupport(models.Model):
         verbose_name = _("finance support")
         verbose_name_plural = _("finance support")
         ordering = ["-arranged_on"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="finance_support_amount_not_negative")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="finance_support_amount_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.beneficiary}"
+
+
+# --- Warnings, reminders and bulletins (红黄蓝通报) ------------------------------------------------------------------
+
+
+class WarningColour(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue")
+
+
+class WarningRules(models.Model):
+    """A program's thresholds for the red / yellow / blue classification and the reporting calendar (defaults as the
+    provincial practice: docs/domain.md §5)."""
+
+    program = models.OneToOneField(
+        "pairing.Program", verbose_name=_("program"), on_delete=models.CASCADE, related_name="warning_rules"
+    )
+    red_signed_not_started_months = models.PositiveSmallIntegerField(
+        _("red: signed and not started for more than (months)"), default=6
+    )
+    yellow_signed_not_started_months = models.PositiveSmallIntegerField(
+        _("yellow: signed and not started for more than (months)"), default=4
+    )
+    red_overdue_reports = models.PositiveSmallIntegerField(_("red: monthly reports overdue, at least"), default=2)
+    yellow_overdue_reports = models.PositiveSmallIntegerField(_("yellow: monthly reports overdue, at least"), default=1)
+    red_production_late_months = models.PositiveSmallIntegerField(
+        _("red: planned production date passed by more than (months)"), default=3
+    )
+    yellow_investment_behind_pct = models.PositiveSmallIntegerField(
+        _("yellow: investment behind plan by more than (percentage points)"), default=20
+    )
+    report_due_day = models.PositiveSmallIntegerField(_("reports due by day of the following month"), default=5)
+    reminder_days_before_due = models.PositiveSmallIntegerField(
+        _("remind liaisons days before the due date"), default=3
+    )
+
+    class Meta:
+        verbose_name = _("warning rules")
+        verbose_name_plural = _("warning rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(yellow_signed_not_started_months__lte=F("red_signed_not_started_months")),
+                name="warning_rules_yellow_before_red_months",
+            ),
+            models.CheckConstraint(
+                condition=Q(yellow_overdue_reports__gte=1, yellow_overdue_reports__lte=F("red_overdue_reports")),
+                name="warning_rules_yellow_before_red_overdue",
+            ),
+            models.CheckConstraint(
+                condition=Q(report_due_day__gte=1, report_due_day__lte=28), name="warning_rules_due_day_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(yellow_investment_behind_pct__lte=100), name="warning_rules_behind_pct_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.program)
+
+
+class ProjectWarning(models.Model):
+    """A project's current colour with the reasons in words (one row per active project)."""
+
+    project = models.OneToOneField(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="warning")
+    colour = models.CharField(_("colour"), max_length=8, choices=WarningColour.choices)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("[{code, text}], worst first."))
+    since = models.DateField(_("since"))
+    checked_on = models.DateField(_("checked on"))
+
+    class Meta:
+        verbose_name = _("project warning")
+        verbose_name_plural = _("project warnings")
+        ordering = ["colour", "project"]
+        indexes = [models.Index(fields=["colour"], name="project_warning_colour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.get_colour_display()}"
+
+
+class WarningChange(models.Model):
+    """Every change of a project's colour, when and why."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="warning_changes"
+    )
+    from_colour = models.CharField(_("from"), max_length=8, choices=WarningColour.choices, blank=True)
+    to_colour = models.CharField(_("to"), max_length=8, choices=WarningColour.choices)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    changed_on = models.DateField(_("changed on"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("warning change")
+        verbose_name_plural = _("warning changes")
+        ordering = ["project", "-changed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_colour=F("to_colour")), name="warning_change_changes_colour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code}: {self.from_colour or '—'} → {self.to_colour}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE = "due", _("Report due soon")
+    OVERDUE = "overdue", _("Report overdue")
+
+
+class ReportReminder(models.Model):
+    """A reminder sent to a liaison about one project's report for one month; sent once per kind."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reminders")
+    period = models.CharField(_("period"), max_length=7)
+    kind = models.CharField(_("kind"), max_length=8, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report reminder")
+        verbose_name_plural = _("report reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period", "kind", "recipient"], name="report_reminder_sent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.period} {self.kind}"
+
+
+def bulletin_path(bulletin: Bulletin, filename: str) -> str:
+    return f"bulletins/{bulletin.program.code}/{filename}"
+
+
+class Bulletin(models.Model):
+    """The monthly bulletin (月通报) of a program: the stored workbook and the figures it was built from."""
+
+    program = models.ForeignKey(
+        "pairing.Program", verbose_name=_("program"), on_delete=models.PROTECT, related_name="bulletins"
+    )
+    period = models.CharField(_("month"), max_length=7, help_text=_("YYYY-MM: the month reported on."))
+    workbook = models.FileField(_("workbook"), upload_to=bulletin_path, max_length=255, blank=True)
+    summary = models.JSONField(_("figures"), default=dict, blank=True)
+    generated_at = models.DateTimeField(_("generated at"))
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("generated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("monthly bulletin")
+        verbose_name_plural = _("monthly bulletins")
+        ordering = ["program", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "period"], name="bulletin_one_per_program_month"),
+            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="bulletin_period_yyyy_mm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.period}"

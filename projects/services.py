@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.audit import as_actor
 from common.services import constraint_as_validation_error
 from pairing.models import Pairing, Park, Region
 
@@ -85,7 +86,7 @@ def project_create(
         actual_production_date=actual_production_date,
     )
     with constraint_as_validation_error(_("A project with this code already exists."), "code"):
-        project = Project.objects.create(
+        project = Project(
             pairing=pairing,
             code=code,
             name=name,
@@ -104,6 +105,8 @@ def project_create(
             description=description,
             is_sample=is_sample,
         )
+        as_actor(project, by)
+        project.save(force_insert=True)
     ProjectStageChange.objects.create(project=project, from_stage="", to_stage=stage, changed_by=by)
     return project
 
@@ -143,7 +146,11 @@ def project_change_stage(
     locked.signed_date = new_signed
     locked.actual_start_date = new_start
     locked.actual_production_date = new_production
-    locked.save(update_fields=["stage", "signed_date", "actual_start_date", "actual_production_date", "updated_at"])
+    locked.version += 1
+    as_actor(locked, by)
+    locked.save(
+        update_fields=["stage", "signed_date", "actual_start_date", "actual_production_date", "version", "updated_at"]
+    )
     ProjectStageChange.objects.create(
         project=locked, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
     )

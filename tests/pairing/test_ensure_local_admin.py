@@ -84,3 +84,22 @@ def test_refuses_without_debug(db, settings, tmp_path):
 
     assert not get_user_model().objects.filter(username="admin").exists()
     assert not (tmp_path / PASSWORD_FILE).exists()
+
+
+def test_one_demo_account_per_role_with_the_same_password(db, local):
+    from accounts.access import access_for
+    from pairing.factories import CountyFactory
+
+    CountyFactory(adcode="370405", name="台儿庄区")
+
+    output = _run()
+
+    stored = (local / PASSWORD_FILE).read_text().strip()
+    users = get_user_model().objects
+    assert access_for(users.get(username="liaison-370405")).county == "370405"
+    assert access_for(users.get(username="finance")).role == "finance"
+    assert access_for(users.get(username="leader")).role == "leader"
+    assert users.get(username="leader").check_password(stored)
+    assert "liaison: http://127.0.0.1:8000/liaison/  user: liaison-370405" in output
+    _run()
+    assert users.filter(username="finance").count() == 1

@@ -8,6 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 USERNAME = "admin"
+# One account per role to try the other views of the program (same password as the admin, DEBUG only).
+DEMO_ACCOUNTS = [
+    ("liaison-370405", "liaison", "370405"),  # 台儿庄区, a documented weak county
+    ("finance", "finance", None),
+    ("leader", "leader", None),
+]
 PASSWORD_ENV = "LOCAL_ADMIN_PASSWORD"
 PASSWORD_FILE = "local-admin-password"
 
@@ -57,6 +63,27 @@ class Command(BaseCommand):
                 f"(not the configured one: the account's password was changed; "
                 f"reset it with `manage.py changepassword {USERNAME}`)"
             )
+        demo_accounts = self._demo_accounts(User, password)
         base_url = base_url.rstrip("/")
         self.stdout.write(f"Admin: {base_url}{reverse('admin:index')}  user: {USERNAME}  password: {password}")
+        for username, role in demo_accounts:
+            page = reverse("liaison:projects") if role == "liaison" else reverse("admin:index")
+            self.stdout.write(f"  {role}: {base_url}{page}  user: {username}  (same password)")
         self.stdout.write(f"API docs: {base_url}{reverse('swagger-ui')}")
+
+    def _demo_accounts(self, User, password: str) -> list[tuple[str, str]]:
+        """The role accounts (created once; their county must be loaded). Returns (username, role) pairs."""
+        from accounts.services import user_set_role
+        from pairing.models import Region
+
+        made = []
+        for username, role, adcode in DEMO_ACCOUNTS:
+            county = Region.objects.filter(adcode=adcode).first() if adcode else None
+            if adcode and county is None:
+                continue
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(username, "", password)
+                user_set_role(user=user, role=role, county=county)
+            made.append((username, role))
+        return made

@@ -1,0 +1,188 @@
+"""The county liaisons' pages: sign in, my projects, the monthly progress form. Views are thin: reads come from
+``liaison.selectors``, every write from the services."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import Access, access_for
+from pairing.models import Region
+from projects.models import ProgressReport, Project, ReportAttachment
+from projects.reports import StaleVersion, period_is_closed, report_lock_reason
+
+from .forms import ReportForm
+from .selectors import ReportState, due_day_of, previous_period, project_cards, recent_reports, reporting_month
+from .services import progress_report_file
+
+
+def liaison_required(view):
+    """Anonymous → the liaison sign-in page; signed in without the liaison role → 403. The view gets the access."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("liaison:login"))
+        access = access_for(request.user)
+        if not access.is_liaison:
+            return render(request, "liaison/forbidden.html", status=403)
+        return view(request, access, *args, **kwargs)
+
+    return wrapper
+
+
+class LiaisonLoginView(LoginView):
+    template_name = "liaison/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        # Provincial staff signing in here belong in the admin.
+        if not access_for(self.request.user).is_liaison:
+            return reverse("admin:index")
+        return self.get_redirect_url() or reverse("liaison:projects")
+
+
+class LiaisonLogoutView(LogoutView):
+    next_page = "liaison:login"
+
+
+def _county_name(access: Access) -> str:
+    return Region.objects.filter(pk=access.county).values_list("name", flat=True).first() or access.county or ""
+
+
+@liaison_required
+def my_projects(request: HttpRequest, access: Access) -> HttpResponse:
+    today = timezone.localdate()
+    cards = project_cards(county=access.county, today=today)
+    return render(
+        request,
+        "liaison/projects.html",
+        {
+            "county_name": _county_name(access),
+            "period": previous_period(today),
+            "cards": [card for card in cards if not card.is_terminated],
+            "terminated": [card for card in cards if card.is_terminated],
+            "reports": recent_reports(access.county),
+            "states": ReportState,
+        },
+    )
+
+
+def _project_of(access: Access, project_id: int) -> Project:
+    """A project located in the liaison's county; any other is 404, as if it did not exist."""
+    return get_object_or_404(Project.objects.select_related("pairing"), pk=project_id, county_id=access.county)
+
+
+@liaison_required
+def report_new(request: HttpRequest, access: Access, project_id: int) -> HttpResponse:
+    """The report due now (the previous month's)."""
+    project = _project_of(access, project_id)
+    return redirect("liaison:report", project_id=project.pk, period=previous_period(timezone.localdate()))
+
+
+def _lock_reason(project: Project, period: str, report: ProgressReport | None) -> str | None:
+    if report is not None:
+        return report_lock_reason(report)
+    if period_is_closed(project=project, period=period):
+        return _("The period %(period)s is closed.") % {"period": period}
+    return None
+
+
+@liaison_required
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, access: Access, project_id: int, period: str) -> HttpResponse:
+    project = _project_of(access, project_id)
+    report = ProgressReport.objects.filter(project=project, period=period).first()
+    month = reporting_month(due_day=due_day_of(project.pairing.program_id), today=timezone.localdate())
+    context = {"project": project, "report": report, "period": period, "month": month}
+
+    lock = _lock_reason(project, period, report)
+    if lock is not None:
+        if request.method == "POST":
+            messages.error(request, _("Nothing was saved: this report can no longer be changed."))
+        context.update(lock_reason=lock, attachments=_attachments(report))
+        return render(request, "liaison/report_readonly.html", context, status=409 if request.method == "POST" else 200)
+
+    if request.method != "POST":
+        context["form"] = ReportForm(project=project, report=report, period=period)
+        context["attachments"] = _attachments(report)
+        return render(request, "liaison/report_form.html", context)
+
+    form = ReportForm(request.POST, request.FILES, project=project, report=report, period=period)
+    submit = "submit" in request.POST
+    status = 200
+    if form.is_valid():
+        chosen_period = period if report is not None else form.cleaned_data["period"]
+        if report is None and chosen_period != period and _exists(project, chosen_period):
+            form.add_error("period", _("A report for this month already exists: open it from your list."))
+        else:
+            try:
+                saved = progress_report_file(
+                    project=project,
+                    period=chosen_period,
+                    data=form.report_data(),
+                    uploads=form.cleaned_data["attachments"],
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    submit=submit,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except StaleVersion as conflict:
+                form = _with_version(form, conflict.current_version, project, report, period)
+                context["conflict"] = True
+                status = 409
+            else:
+                if submit:
+                    messages.success(
+                        request, _("The report for %(period)s was submitted for review.") % {"period": saved.period}
+                    )
+                    return redirect("liaison:projects")
+                messages.success(request, _("The draft for %(period)s was saved.") % {"period": saved.period})
+                return redirect("liaison:report", project_id=project.pk, period=saved.period)
+    context["form"] = form
+    context["attachments"] = _attachments(report)
+    # Nothing was saved, so files chosen for this attempt must be chosen again.
+    context["files_dropped"] = bool(request.FILES)
+    return render(request, "liaison/report_form.html", context, status=status)
+
+
+def _exists(project: Project, period: str) -> bool:
+    return ProgressReport.objects.filter(project=project, period=period).exists()
+
+
+def _with_version(form: ReportForm, version: int, project, report, period) -> ReportForm:
+    """The user's input, now based on the current version: saving again overwrites the other change knowingly."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    again = ReportForm(data, project=project, report=report, period=period)
+    again.is_valid()
+    return again
+
+
+def _attachments(report: ProgressReport | None) -> list[ReportAttachment]:
+    return list(report.attachments.all()) if report is not None else []
+
+
+@liaison_required
+def attachment_download(request: HttpRequest, access: Access, attachment_id: int) -> FileResponse:
+    attachment = get_object_or_404(
+        ReportAttachment.objects.select_related("report__project"),
+        pk=attachment_id,
+        report__project__county_id=access.county,
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+        as_attachment=False,
+    )

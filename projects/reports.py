@@ -1,0 +1,408 @@
+"""Monthly progress reports (进度填报): the liaison's draft, submission, the province's review, and what an approved
+report does to its project. The liaison pages, the admin and the API all call these services.
+
+Workflow (one transitions table, enforced here):
+
+    draft ──submit──▶ submitted ──approve──▶ approved
+                          │
+                          └──return (with a comment)──▶ returned ──submit──▶ submitted …
+
+A liaison writes drafts and returned reports of projects located in their county; submitted and approved reports
+are locked (the reason is given by ``report_lock_reason``), as is every report of a closed period. A provincial
+officer other than the submitter reviews. Every write raises the report's ``version``; a writer who read an older
+version gets ``StaleVersion`` instead of overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.access import access_for
+from accounts.models import Role
+from common.audit import as_actor
+from common.money import format_wan
+from common.services import constraint_as_validation_error
+
+from .models import (
+    STAGES_NEEDING_PRODUCTION,
+    STAGES_NEEDING_START,
+    ClosedPeriod,
+    ProgressReport,
+    Project,
+    ProjectStageChange,
+    ReportAttachment,
+    ReportStatus,
+    Stage,
+)
+
+TRANSITIONS: dict[str, set[str]] = {
+    ReportStatus.DRAFT: {ReportStatus.SUBMITTED},
+    ReportStatus.RETURNED: {ReportStatus.SUBMITTED},
+    ReportStatus.SUBMITTED: {ReportStatus.APPROVED, ReportStatus.RETURNED},
+    ReportStatus.APPROVED: set(),
+}
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+ATTACHMENT_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".pdf": "application/pdf",
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_REPORT = 10
+_MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "application/pdf": (b"%PDF-",)}
+
+
+class StaleVersion(Exception):
+    """Someone changed the record since it was read (HTTP 412 with If-Match, a conflict message in a form)."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(_("Someone else changed this record since you opened it. Reload it and try again."))
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What a liaison enters for one month. Amounts in yuan."""
+
+    stage: str
+    cumulative_investment: Decimal
+    month_investment: Decimal
+    jobs_created: int = 0
+    output_value: Decimal | None = None
+    tax_paid: Decimal | None = None
+    problem_category: str = ""
+    problems: str = ""
+    stage_back_reason: str = ""
+    actual_start_date: dt.date | None = None
+    actual_production_date: dt.date | None = None
+
+
+REPORT_FIELDS = [field.name for field in fields(ReportData)]
+
+
+def current_period(today: dt.date | None = None) -> str:
+    today = today or timezone.localdate()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def period_is_closed(*, project: Project, period: str) -> bool:
+    return ClosedPeriod.objects.filter(program_id=project.pairing.program_id, period=period).exists()
+
+
+def report_lock_reason(report: ProgressReport) -> str | None:
+    """Why a liaison cannot edit the report now, in words, or None if they can."""
+    if report.status == ReportStatus.SUBMITTED:
+        return str(gettext_lazy("The report is in review: it can be changed again only if it is returned."))
+    if report.status == ReportStatus.APPROVED:
+        return str(gettext_lazy("The report is approved and can no longer be changed."))
+    if report.pk and period_is_closed(project=report.project, period=report.period):
+        return str(gettext_lazy("The period %(period)s is closed.") % {"period": report.period})
+    return None
+
+
+def _check_liaison_of(by, project: Project) -> None:
+    access = access_for(by)
+    if access.role == Role.OFFICER:
+        return
+    if not (access.is_liaison and access.county == project.county_id):
+        raise PermissionDenied(_("Only the liaison of the county where the project is located reports on it."))
+
+
+def _last_approved(project: Project, before_period: str) -> ProgressReport | None:
+    return (
+        ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED, period__lt=before_period)
+        .order_by("-period")
+        .first()
+    )
+
+
+def _validate(*, project: Project, period: str, data: ReportData, today: dt.date) -> None:
+    """Every rule a person can break, with a message on the field they must correct. Collects them all."""
+    errors: dict[str, list[str]] = {}
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    try:
+        year, month = (int(part) for part in period.split("-"))
+        dt.date(year, month, 1)
+        well_formed = len(period) == 7
+    except ValueError:
+        well_formed = False
+    if not well_formed:
+        error("period", _("Enter the month as YYYY-MM, e.g. 2025-09."))
+    else:
+        if period > current_period(today):
+            error("period", _("The period %(period)s is in the future.") % {"period": period})
+        if project.signed_date and period < f"{project.signed_date:%Y-%m}":
+            error(
+                "period",
+                _("The period is before the project was signed (%(month)s).")
+                % {"month": f"{project.signed_date:%Y-%m}"},
+            )
+        if period_is_closed(project=project, period=period):
+            error("period", _("The period %(period)s is closed.") % {"period": period})
+
+    for field in ("cumulative_investment", "month_investment", "output_value", "tax_paid"):
+        value = getattr(data, field)
+        if value is not None and value < 0:
+            error(field, _("The amount cannot be negative."))
+    if data.jobs_created is not None and data.jobs_created < 0:
+        error("jobs_created", _("The number cannot be negative."))
+    if (
+        data.month_investment is not None
+        and data.cumulative_investment is not None
+        and data.month_investment > data.cumulative_investment
+    ):
+        error("month_investment", _("This month's investment cannot exceed the cumulative investment."))
+    if well_formed and data.cumulative_investment is not None:
+        last = _last_approved(project, period)
+        if last is not None and data.cumulative_investment < last.cumulative_investment:
+            error(
+                "cumulative_investment",
+                _("The cumulative investment cannot fall below the last approved report's (%(amount)s, %(period)s).")
+                % {"amount": format_wan(last.cumulative_investment), "period": last.period},
+            )
+
+    if data.stage not in Stage.values:
+        error("stage", _("Choose a stage."))
+    else:
+        if Stage.order(data.stage) < Stage.order(project.stage) and not data.stage_back_reason.strip():
+            error(
+                "stage_back_reason",
+                _("The project is already at “%(stage)s”: moving it back needs a reason.")
+                % {"stage": Stage(project.stage).label},
+            )
+        start = data.actual_start_date or project.actual_start_date
+        production = data.actual_production_date or project.actual_production_date
+        if data.stage in STAGES_NEEDING_START and start is None:
+            error("actual_start_date", _("Enter the actual start date to report the project under construction."))
+        if data.stage in STAGES_NEEDING_PRODUCTION and production is None:
+            error("actual_production_date", _("Enter the actual production date to report the project in production."))
+        if start and production and production < start:
+            error("actual_production_date", _("Production cannot begin before construction starts."))
+        for field in ("actual_start_date", "actual_production_date"):
+            day = getattr(data, field)
+            if day is not None and day > today:
+                error(field, _("The date cannot be in the future."))
+        if data.stage not in STAGES_NEEDING_PRODUCTION:
+            for field in ("output_value", "tax_paid"):
+                if getattr(data, field):  # a zero is not a figure: it is stored as empty
+                    error(field, _("Output value and tax are reported once the project is in production."))
+    if data.problem_category and not data.problems.strip():
+        error("problems", _("Describe the problem that needs provincial coordination."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _bump(report: ProgressReport, expected_version: int | None, by=None, **changes) -> ProgressReport:
+    """Write ``changes`` if the report is still at ``expected_version`` (when given), raising its version. The
+    caller holds the report's row lock, so the check and the write cannot interleave with another writer."""
+    if expected_version is not None and report.version != expected_version:
+        raise StaleVersion(report.version)
+    for field, value in changes.items():
+        setattr(report, field, value)
+    report.version += 1
+    as_actor(report, by)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def progress_report_save(
+    *,
+    project: Project,
+    period: str,
+    data: ReportData,
+    by,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+    is_sample: bool = False,
+) -> ProgressReport:
+    """Create or update the (draft or returned) report of ``project`` for ``period``. Nothing is saved if any rule
+    is broken; every broken rule is reported at once."""
+    project = Project.objects.select_for_update().select_related("pairing").get(pk=project.pk)
+    _check_liaison_of(by, project)
+    existing = ProgressReport.objects.select_for_update().filter(project=project, period=period).first()
+    if existing is not None:
+        if expected_version is not None and existing.version != expected_version:
+            raise StaleVersion(existing.version)
+        if existing.status not in EDITABLE:
+            raise ValidationError({"period": report_lock_reason(existing) or _("This report cannot be changed.")})
+    _validate(project=project, period=period, data=data, today=today or timezone.localdate())
+    values = {field: getattr(data, field) for field in REPORT_FIELDS}
+    values["jobs_created"] = values["jobs_created"] or 0
+    if data.stage not in STAGES_NEEDING_PRODUCTION:
+        values["output_value"] = values["tax_paid"] = None  # only a zero can get here: nothing to report yet
+    if existing is None:
+        if expected_version not in (None, 0):
+            raise StaleVersion(0)
+        report = ProgressReport(
+            project=project, period=period, status=ReportStatus.DRAFT, is_sample=is_sample, **values
+        )
+        as_actor(report, by)
+        with constraint_as_validation_error(_("A report for this project and month already exists."), "period"):
+            report.save(force_insert=True)
+        return report
+    return _bump(existing, expected_version, by, **values)
+
+
+@transaction.atomic
+def progress_report_submit(*, report: ProgressReport, by, expected_version: int | None = None) -> ProgressReport:
+    """Send a draft or returned report for review (the rules are checked again: the project may have moved)."""
+    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _check_liaison_of(by, report.project)
+    if expected_version is not None and report.version != expected_version:
+        raise StaleVersion(report.version)
+    if ReportStatus.SUBMITTED not in TRANSITIONS[report.status]:
+        raise ValidationError(report_lock_reason(report) or _("This report cannot be submitted."))
+    data = ReportData(**{field: getattr(report, field) for field in REPORT_FIELDS})
+    _validate(project=report.project, period=report.period, data=data, today=timezone.localdate())
+    now = timezone.now()
+    return _bump(
+        report,
+        report.version,
+        by,
+        status=ReportStatus.SUBMITTED,
+        submitted_by=by,
+        submitted_at=now,
+        first_submitted_at=report.first_submitted_at or now,
+    )
+
+
+def _check_reviewer(by, report: ProgressReport) -> None:
+    if access_for(by).role != Role.OFFICER:
+        raise PermissionDenied(_("Only a provincial officer reviews progress reports."))
+    if report.submitted_by_id is not None and report.submitted_by_id == by.pk:
+        raise PermissionDenied(_("Nobody reviews their own submission."))
+
+
+@transaction.atomic
+def progress_report_return(
+    *, report: ProgressReport, by, comment: str, expected_version: int | None = None
+) -> ProgressReport:
+    """Send a submitted report back to its liaison with a comment saying what to correct."""
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _check_reviewer(by, report)
+    if expected_version is not None and report.version != expected_version:
+        raise StaleVersion(report.version)
+    if ReportStatus.RETURNED not in TRANSITIONS[report.status]:
+        raise ValidationError(_("Only a submitted report can be returned."))
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what must be corrected.")})
+    return _bump(
+        report,
+        report.version,
+        by,
+        status=ReportStatus.RETURNED,
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
+
+
+@transaction.atomic
+def progress_report_approve(
+    *, report: ProgressReport, by, comment: str = "", expected_version: int | None = None
+) -> ProgressReport:
+    """Approve a submitted report and bring its project up to date: stage (logged), the stage-gated dates and the
+    completed investment. The project's row lock is taken before the report's, as every project writer does."""
+    project = Project.objects.select_for_update().get(pk=report.project_id)
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _check_reviewer(by, report)
+    if expected_version is not None and report.version != expected_version:
+        raise StaleVersion(report.version)
+    if ReportStatus.APPROVED not in TRANSITIONS[report.status]:
+        raise ValidationError(_("Only a submitted report can be approved."))
+    report = _bump(
+        report,
+        report.version,
+        by,
+        status=ReportStatus.APPROVED,
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
+    project_apply_report(project=project, report=report, by=by)
+    return report
+
+
+def project_apply_report(*, project: Project, report: ProgressReport, by) -> Project:
+    """What an approved report changes on its project (called inside the approval's transaction). A report of an
+    earlier month than the latest approved one does not move the project back."""
+    latest = (
+        ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if latest is not None and latest > report.period:
+        return project
+    changes: dict[str, object] = {"completed_investment": report.cumulative_investment}
+    if report.actual_start_date and not project.actual_start_date:
+        changes["actual_start_date"] = report.actual_start_date
+    if report.actual_production_date and not project.actual_production_date:
+        changes["actual_production_date"] = report.actual_production_date
+    if report.stage != project.stage:
+        changes["stage"] = report.stage
+        ProjectStageChange.objects.create(
+            project=project,
+            from_stage=project.stage,
+            to_stage=report.stage,
+            changed_by=by,
+            note=report.stage_back_reason
+            or _("From the approved progress report of %(period)s.") % {"period": report.period},
+        )
+    for field, value in changes.items():
+        setattr(project, field, value)
+    project.version += 1
+    as_actor(project, by)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -> ReportAttachment:
+    """Attach a photo (JPEG/PNG) or a PDF of at most 10 MB to an editable report; the content must match the
+    extension."""
+    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _check_liaison_of(by, report.project)
+    locked_because = report_lock_reason(report)
+    if report.status not in EDITABLE or locked_because:
+        raise ValidationError({"file": locked_because or _("This report cannot be changed.")})
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    content_type = ATTACHMENT_TYPES.get(extension)
+    if content_type is None:
+        raise ValidationError({"file": _("Attach a photo (JPG, PNG) or a PDF.")})
+    if upload.size is None or upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 10 MB.")})
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in _MAGIC[content_type]):
+        raise ValidationError({"file": _("The file's content is not a %(kind)s.") % {"kind": extension[1:].upper()}})
+    if report.attachments.count() >= ATTACHMENTS_PER_REPORT:
+        raise ValidationError({"file": _("A report has at most %(n)d attachments.") % {"n": ATTACHMENTS_PER_REPORT}})
+    attachment = ReportAttachment(
+        report=report,
+        original_name=os.path.basename(upload.name)[:255],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(f"{timezone.now():%Y%m%d%H%M%S}{extension}", upload, save=False)
+    attachment.save()
+    return attachment
