@@ -2,9 +2,21 @@
 
 from rest_framework.routers import DefaultRouter
 
-from funds.api.views import FundViewSet
+from funds.api.sharing import FundContributionViewSet, FundInvestmentViewSet, ParkLedgerViewSet
+from funds.api.usage import BondUsageViewSet, FundUsageViewSet
+from funds.api.views import (
+    AllocationViewSet,
+    BondIssueViewSet,
+    BondPlanViewSet,
+    BondQuotaViewSet,
+    DisbursementViewSet,
+    FundViewSet,
+    RewardRunViewSet,
+)
 from pairing.api.views import PairingViewSet, ParkViewSet, ProgramViewSet, RegionViewSet
+from projects.api.reports import ProgressReportViewSet
 from projects.api.views import ProjectViewSet
+from projects.api.warnings import ProjectWarningViewSet
 from stats.api.views import GapViewSet, StatValueViewSet
 
 router = DefaultRouter()
@@ -13,6 +25,19 @@ router.register("programs", ProgramViewSet, basename="program")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("parks", ParkViewSet, basename="park")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("warnings", ProjectWarningViewSet, basename="warning")
+router.register("progress-reports", ProgressReportViewSet, basename="progress-report")
 router.register("funds", FundViewSet, basename="fund")
+router.register("fund-usage", FundUsageViewSet, basename="fund-usage")
+router.register("bond-usage", BondUsageViewSet, basename="bond-usage")
+router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("bond-plans", BondPlanViewSet, basename="bond-plan")
+router.register("bond-quotas", BondQuotaViewSet, basename="bond-quota")
+router.register("bond-issues", BondIssueViewSet, basename="bond-issue")
+router.register("reward-runs", RewardRunViewSet, basename="reward-run")
+router.register("fund-contributions", FundContributionViewSet, basename="fund-contribution")
+router.register("fund-investments", FundInvestmentViewSet, basename="fund-investment")
+router.register("park-ledger", ParkLedgerViewSet, basename="park-ledger")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("statistics", StatValueViewSet, basename="statistic")

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules override only what differs."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,12 +29,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
+    "simple_history",
     "common",
     "accounts",
     "pairing",
     "projects",
     "funds",
     "stats",
+    "liaison",
 ]
 
 MIDDLEWARE = [
@@ -44,9 +48,25 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Audit history: the signed-in user (also an API token's) is recorded as the author of each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one username from one address, that
+# pair is locked for LOGIN_LOCKOUT_MINUTES. API tokens are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -145,6 +165,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stats.tasks.recompute_growth_gaps_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "warnings-refresh-daily": {
+        "task": "projects.tasks.warnings_refresh_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "report-reminders-daily": {
+        "task": "projects.tasks.report_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    # Last month's bulletin of every program, on the 1st (each one refreshes its program's warnings first).
+    "bulletins-monthly": {
+        "task": "projects.tasks.monthly_bulletins_task",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
+    # Drafts of last year's surplus reward runs once the preliminary main-tax figures are usually in; a provincial
+    # officer approves each one.
+    "reward-runs-year-end": {
+        "task": "funds.tasks.reward_runs_year_end_task",
+        "schedule": crontab(month_of_year=env_int("REWARD_RUN_MONTH", 2), day_of_month=1, hour=3, minute=0),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------------------------------
@@ -164,6 +203,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -176,7 +216,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "projects.models.Stage"},
+    # Choice sets that share a field name (stage, kind) are named once each.
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "projects.models.Stage",
+        "FundKindEnum": "funds.models.FundKind",
+        "ParkKindEnum": "pairing.models.ParkKind",
+    },
 }
 
 LOGIN_URL = "admin:login"
@@ -187,7 +232,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 ADMIN_SITE_HEADER = _("强县产业帮扶弱县 tracker")

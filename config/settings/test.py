@@ -16,3 +16,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Static files are served by Django's test client from the finders; WhiteNoise would only warn that the
 # collected-static directory does not exist.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+# The test client's login() authenticates without a request, which the lockout backend refuses; the lockout itself
+# is tested with the full backend list (tests/accounts/test_lockout.py).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+SILENCED_SYSTEM_CHECKS = ["axes.W003"]

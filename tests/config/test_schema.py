@@ -12,7 +12,22 @@ API_TAGS = {
     "/api/v1/parks/": "pairing",
     "/api/v1/projects/": "projects",
     "/api/v1/funds/": "funds",
+    "/api/v1/allocations/": "funds",
+    "/api/v1/disbursements/": "funds",
+    "/api/v1/bond-plans/": "funds",
+    "/api/v1/bond-quotas/": "funds",
+    "/api/v1/bond-issues/": "funds",
+    "/api/v1/reward-runs/": "funds",
+    "/api/v1/fund-contributions/": "funds",
+    "/api/v1/fund-investments/": "funds",
+    "/api/v1/park-ledger/": "funds",
+    "/api/v1/progress-reports/": "projects",
 }
+# Read-only views of their own (not lists of rows).
+OTHER_PATHS = ["/api/v1/fund-usage/{id}/", "/api/v1/bond-usage/{id}/", "/api/v1/warnings/"]
+READ_ONLY = ["/api/v1/regions/", "/api/v1/programs/", "/api/v1/pairings/", "/api/v1/parks/", "/api/v1/projects/"]
+# Money records are corrected by new entries, never edited or deleted.
+APPEND_ONLY = [path for path in API_TAGS if path not in READ_ONLY and path != "/api/v1/progress-reports/"]
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +41,8 @@ def schema(tmp_path_factory) -> dict:
 def test_schema_generates_without_warnings_and_validates(schema):
     assert schema["openapi"].startswith("3.")
     assert set(API_TAGS) <= set(schema["paths"])
+    for path in OTHER_PATHS:
+        assert any(p.startswith(path.split("{")[0]) for p in schema["paths"]), path
 
 
 @pytest.mark.parametrize(("path", "tag"), API_TAGS.items())
@@ -41,11 +58,18 @@ def test_region_detail_is_looked_up_by_adcode(schema):
     assert "/api/v1/regions/{adcode}/" in schema["paths"]
 
 
-def test_endpoints_are_read_only(schema):
-    ours = [operations for path, operations in schema["paths"].items() if path.startswith(tuple(API_TAGS))]
+def test_reference_and_project_endpoints_are_read_only(schema):
+    ours = [operations for path, operations in schema["paths"].items() if path.startswith(tuple(READ_ONLY))]
     methods = {method for operations in ours for method in operations}
 
     assert methods <= {"get", "parameters"}
+
+
+def test_money_endpoints_only_read_and_create(schema):
+    ours = [operations for path, operations in schema["paths"].items() if path.startswith(tuple(APPEND_ONLY))]
+    methods = {method for operations in ours for method in operations}
+
+    assert methods == {"get", "post", "parameters"} or methods == {"get", "post"}
 
 
 def test_schema_and_docs_are_served_to_an_officer(officer_client):
