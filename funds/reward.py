@@ -404,6 +404,7 @@ def assess_county(county: CountyInput, rule: RewardRule) -> Assessment:
     if growth <= 0:
         return no(
             "weight_not_positive",
+            # xgettext:no-python-format
             format_lazy(_("Main-tax growth of {growth}% is not positive, so it cannot be a weight."),
                         growth=_plain(growth)),
         )

@@ -191,7 +191,7 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
             except (RewardRunConflict, ValidationError) as exc:
                 self.message_user(request, f"{run}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"{run}: {_('recomputed')}", messages.SUCCESS)
+                self.message_user(request, _("%(run)s: recomputed") % {"run": run}, messages.SUCCESS)
 
 
 def _line(item: dict) -> str:

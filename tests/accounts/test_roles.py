@@ -58,8 +58,8 @@ def test_password_from_the_environment_is_not_printed(db, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "liaison"], "needs a county"),
-        (["--role", "leader", "--county", "371328"], "Only a county liaison"),
+        (["--role", "liaison"], "须指定所属县"),
+        (["--role", "leader", "--county", "371328"], "只有县级联络员"),
         (["--role", "liaison", "--county", "999999"], "Unknown adcode"),
     ],
 )
@@ -71,7 +71,7 @@ def test_wrong_combinations_are_refused_and_create_nothing(county, args, message
 
 def test_existing_user_is_refused_unless_updated(county):
     run("zhao", "--role", "leader")
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="已存在"):
         run("zhao", "--role", "finance")
 
     run("zhao", "--role", "liaison", "--county", "371328", "--update")

@@ -91,7 +91,7 @@ class TestWhenReminded:
         assert reminders_send(today=OVERDUE + dt.timedelta(days=3)) == 0
 
         assert len(mail.outbox) == 2
-        assert "has not been submitted" in mail.outbox[1].body
+        assert "尚未提交" in mail.outbox[1].body  # overdue, in Chinese
         assert sorted(ReportReminder.objects.values_list("kind", flat=True)) == [
             ReminderKind.DUE,
             ReminderKind.OVERDUE,

@@ -26,6 +26,13 @@ from projects.reports import (
 TODAY = dt.date(2025, 11, 20)
 
 
+@pytest.fixture(autouse=True)
+def in_english():
+    """Service messages are matched in English here; one test checks the Chinese the users see."""
+    with translation.override("en"):
+        yield
+
+
 def data(**overrides) -> ReportData:
     values = {
         "stage": Stage.SIGNED,
@@ -235,7 +242,7 @@ class TestAdminReview:
         response = self.review(client, report, decision="approve", seen_version=report.version - 1)
 
         assert response.status_code == 200
-        assert "Someone else changed" in response.content.decode()
+        assert "该记录已被他人修改" in response.content.decode()  # the conflict, in Chinese
         assert ProgressReport.objects.get().status == ReportStatus.SUBMITTED
 
 
@@ -255,7 +262,7 @@ def test_two_officers_editing_a_project_the_second_gets_a_conflict(client, proje
     response = client.post(url, second)
 
     assert response.status_code == 200
-    assert "Someone else changed this project" in response.content.decode()
+    assert "该项目已被他人修改" in response.content.decode()
     project.refresh_from_db()
     assert project.name == "第一次修改"
 
