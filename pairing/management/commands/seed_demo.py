@@ -4,6 +4,7 @@ from django.db.models import Sum
 from common.money import format_money
 from funds.models import Disbursement, Fund, FundKind
 from pairing.demo import DemoDataError, demo_seed
+from projects.warnings import warnings_refresh
 from stats.demo import demo_statistics_delete, demo_statistics_seed
 
 
@@ -31,6 +32,10 @@ class Command(BaseCommand):
         figures = demo_statistics_seed(program=program)
         if figures:
             self.stdout.write(f"Sample statistics (source 示例数据): {figures} figures, gaps recomputed")
+        # The daily job would colour the projects tomorrow; do it now so the demo shows its warnings at once.
+        refreshed = warnings_refresh(program=program)
+        colours = ", ".join(f"{n} {colour}" for colour, n in sorted(refreshed.by_colour.items()))
+        self.stdout.write(f"Warnings: {refreshed.checked} projects checked ({colours or 'none'})")
         if result.already_present:
             self.stdout.write(
                 f"Demo data is already in {program.code}; nothing changed. Use --reset to delete and rebuild it."
