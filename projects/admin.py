@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -351,14 +353,33 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ProgressReport | None = None) -> bool:
         return False
 
+    def response_change(self, request: HttpRequest, obj: ProgressReport) -> HttpResponseRedirect:
+        """Say which decision was recorded (the generic "changed successfully" would not), then back to the list."""
+        decision = request.POST.get("decision")
+        if decision == "approve":
+            self.message_user(request, _("Report %(report)s approved.") % {"report": obj}, messages.SUCCESS)
+        elif decision == "return":
+            message = _("Report %(report)s returned to the liaison with your comment.") % {"report": obj}
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, _("No decision was recorded."), messages.WARNING)
+        changelist = reverse("admin:projects_progressreport_changelist")
+        return HttpResponseRedirect(add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, changelist
+        ))
+
     def perform_save(self, request: HttpRequest, form: forms.ModelForm, obj: ProgressReport, change: bool):
         data = form.cleaned_data
         decision = data.get("decision")
         if not decision:
             return obj
-        if obj.status != ReportStatus.SUBMITTED:
-            raise ValidationError({"decision": _("Only a submitted report can be reviewed.")})
         expected = data.get("seen_version")
+        # When another officer decided since this page was opened, the report is no longer submitted either; the
+        # reviewer must be told someone else changed it (the services' StaleVersion below), not only that it
+        # cannot be reviewed.
+        stale = expected is not None and expected != obj.version
+        if obj.status != ReportStatus.SUBMITTED and not stale:
+            raise ValidationError({"decision": _("Only a submitted report can be reviewed.")})
         try:
             if decision == "approve":
                 return progress_report_approve(

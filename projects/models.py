@@ -170,7 +170,8 @@ class ProjectStageChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project.code}: {self.from_stage or '—'} → {self.to_stage}"
+        before = self.get_from_stage_display() if self.from_stage else "—"
+        return f"{self.project.code}: {before} → {self.get_to_stage_display()}"
 
 
 class ReportStatus(models.TextChoices):

@@ -51,7 +51,9 @@ def test_sample_pairings_are_marked_and_documented_ones_carry_their_source(brows
     assert page.locator("#result_list .sample-badge").count() == 5
     screenshot(page, "admin-pairings")
     page.goto(f"{live_server.url}/admin/pairing/pairing/?sample=no")
-    page.locator("#result_list tbody tr th a").first.click()
+    with page.expect_navigation():
+        page.locator("#result_list tbody tr th a").first.click()
+    page.wait_for_load_state()
     assert "全省县域经济高质量发展暨强县产业帮扶弱县工作会议" in page.inner_text("body")
     screenshot(page, "admin-pairing-provenance")
     page.context.close()
