@@ -32,11 +32,12 @@ class EffectiveValue:
     ranked_count: int
 
 
-def effective_values(
+def effective_values_query(
     *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
-) -> list[EffectiveValue]:
-    """One statement: pick the latest release of every figure (revised over preliminary, then the latest
-    ``as_of``), then rank county-level units within their province by level with a window function."""
+) -> tuple[str, list[str]]:
+    """The SQL of ``effective_values`` and its parameters, one row per (region, indicator, period) of the
+    provinces' own rows and their county-level units. ``stats.services`` also runs it as a subquery on PostgreSQL,
+    so the release choice and the ranks are written down once."""
     values = StatValue._meta.db_table
     regions = Region._meta.db_table
     where = ["r.level IN ('province', 'county')"]
@@ -67,12 +68,21 @@ def effective_values(
         SELECT region_id, indicator, period, value, growth_pct, release, as_of, level,
                CASE WHEN ranked = 1 THEN
                    RANK() OVER (PARTITION BY SUBSTR(region_id, 1, 2), indicator, period, ranked ORDER BY value DESC)
-               END,
+               END AS rank,
                CASE WHEN ranked = 1 THEN
                    COUNT(*) OVER (PARTITION BY SUBSTR(region_id, 1, 2), indicator, period, ranked)
-               ELSE 0 END
+               ELSE 0 END AS ranked_count
           FROM latest
     """
+    return sql, params
+
+
+def effective_values(
+    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
+) -> list[EffectiveValue]:
+    """One statement: pick the latest release of every figure (revised over preliminary, then the latest
+    ``as_of``), then rank county-level units within their province by level with a window function."""
+    sql, params = effective_values_query(periods=periods, provinces=provinces)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -22,7 +22,7 @@ from . import rules
 from .importers import FileRejected, IndicatorRow, Problem, parse_indicator_rows, parse_pairing_rows, read_table
 from .models import GapResult, ImportBatch, StatValue
 from .periods import previous_period
-from .selectors import EffectiveValue, effective_values
+from .selectors import EffectiveValue, effective_values, effective_values_query
 
 # Every recomputation holds this transaction-level lock on PostgreSQL, so two never interleave their writes.
 RECOMPUTE_LOCK_KEY = 7_370_000
@@ -33,6 +33,221 @@ class RecomputeResult:
     rows: int
     written: int
     deleted: int
+
+
+_FIELDS = [
+    "province_id",
+    "region_id",
+    "indicator",
+    "period",
+    "level",
+    "previous_level",
+    "growth_pct",
+    "growth_derived",
+    "province_growth_pct",
+    "gap_pp",
+    "rank",
+    "previous_rank",
+    "rank_change",
+    "ranked_count",
+    "in_bottom_ten",
+    "was_in_bottom_ten",
+    "release",
+    "release_as_of",
+]
+_KEY = ["region_id", "indicator", "period"]
+
+
+@transaction.atomic
+def gaps_recompute(
+    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
+) -> RecomputeResult:
+    """Recompute growth, gaps and ranks of every county-level unit from the latest releases.
+
+    ``periods`` limits the periods written (the previous year's figures are read for growth and rank change);
+    ``provinces`` (adcodes) limits the provinces. Runs in one transaction: readers see the old table or the new
+    one, never a half-written one. A second run with the same data writes nothing.
+
+    PostgreSQL computes every row in SQL (``_GAPS_SQL``) and no row travels to Python; elsewhere (SQLite, in
+    development) the rules of ``stats.rules`` run in Python. Both give the same results.
+    """
+    periods = list(periods) if periods else None
+    provinces = list(provinces) if provinces else None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+        return _recompute_postgresql(periods, provinces)
+    return _recompute_portable(periods, provinces)
+
+
+def _read_periods(periods: list[str] | None) -> list[str] | None:
+    """The periods to read for ``periods``: they and the year before each (growth and rank change need it)."""
+    if periods is None:
+        return None
+    return sorted(set(periods) | {previous_period(p) for p in periods})
+
+
+def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None, alias: str) -> tuple[str, list]:
+    where, params = ["1 = 1"], []
+    if periods:
+        where.append(f"{alias}.period IN ({', '.join(['%s'] * len(periods))})")
+        params.extend(periods)
+    if provinces:
+        where.append(f"{alias}.province_id IN ({', '.join(['%s'] * len(provinces))})")
+        params.extend(provinces)
+    return " AND ".join(where), params
+
+
+# --- PostgreSQL: the rules in SQL -----------------------------------------------------------------------------------
+
+# The GapResult rows of a recomputation, one per county-level unit, indicator and period in scope: what _compute
+# does in Python, with the rules of stats/rules.py named where they apply. The worked examples of tests/stats/ run
+# on both paths, and bench/gaps.py checks this statement against an independent reference at national scale.
+#
+# Window functions only, no joins: the previous period and the province's own row are found by partitioning, so
+# the plan does not hang on row estimates, which are poor for window-function output (an earlier form, with a
+# self-join on the previous period and a join on the province planned on an estimate of a few rows, ran as a nested
+# loop for twenty minutes at national scale). See docs/benchmarks.md.
+#
+# Precision: a derived growth is divided out to 40 decimal places (rules.PRECISION keeps 40 significant digits),
+# far finer than the 12 places stored, and each stored figure is rounded once, at the end, ties to even as
+# rules.stored does; PostgreSQL's round() takes ties away from zero, hence the CASE.
+#
+# Placeholders: {effective} the read of selectors.effective_values_query, {period_filter} the periods to write,
+# {places} and {bottom_n} the constants of stats.rules. No percent sign but the parameters' (psycopg would read
+# one as a parameter).
+_GAPS_SQL = """
+CREATE TEMPORARY TABLE gap_incoming ON COMMIT DROP AS
+WITH effective AS (
+    -- The figure in force for every unit (county or province), indicator and period: the latest release, ranked
+    -- among the province's county-level units. selectors.effective_values_query.
+    {effective}
+),
+with_previous AS (
+    -- The same span exactly a year earlier, if there is a figure for it (periods.previous_period: 2025 -> 2024,
+    -- 2025-09 -> 2024-09).
+    SELECT *,
+           first_value(value) OVER year_before AS previous_level,
+           first_value(rank) OVER year_before AS previous_rank,
+           first_value(ranked_count) OVER year_before AS previous_ranked_count
+      FROM effective
+    WINDOW year_before AS (
+           PARTITION BY region_id, indicator, substr(period, 5) ORDER BY left(period, 4)::int
+           RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING
+    )
+),
+with_growth AS (
+    -- rules.growth_pct: a reported rate (growth_pct) always wins, GDP's being at comparable prices; only without one
+    -- is growth derived from the two levels, and then flagged; never from a missing level or a previous level of 0.
+    SELECT *,
+           CASE WHEN growth_pct IS NOT NULL THEN growth_pct
+                WHEN previous_level <> 0 THEN (value::numeric(60, 40) / previous_level - 1) * 100
+           END AS growth,
+           CASE WHEN growth_pct IS NULL AND value IS NOT NULL AND previous_level <> 0 THEN true ELSE false
+           END AS derived
+      FROM with_previous
+),
+with_province AS (
+    -- The growth of the province's own row (one at most per partition), never recomputed from its counties.
+    SELECT *,
+           max(growth) FILTER (WHERE region_id = substr(region_id, 1, 2) || '0000')
+               OVER (PARTITION BY substr(region_id, 1, 2), indicator, period) AS province_growth
+      FROM with_growth
+),
+exact AS (
+    -- rules.gap_pp, from the unrounded growths.
+    SELECT *, growth - province_growth AS gap
+      FROM with_province
+     WHERE level = 'county'{period_filter}
+)
+SELECT substr(region_id, 1, 2) || '0000' AS province_id,
+       region_id,
+       indicator,
+       period,
+       value AS level,
+       previous_level,
+       -- rules.stored: {places} places, ties to even.
+       CASE WHEN abs(mod(growth * 1e{places}, 1)) = 0.5 AND mod(trunc(growth * 1e{places}), 2) = 0
+            THEN trunc(growth, {places}) ELSE round(growth, {places}) END AS growth_pct,
+       derived AS growth_derived,
+       CASE WHEN abs(mod(province_growth * 1e{places}, 1)) = 0.5 AND mod(trunc(province_growth * 1e{places}), 2) = 0
+            THEN trunc(province_growth, {places}) ELSE round(province_growth, {places}) END AS province_growth_pct,
+       CASE WHEN abs(mod(gap * 1e{places}, 1)) = 0.5 AND mod(trunc(gap * 1e{places}), 2) = 0
+            THEN trunc(gap, {places}) ELSE round(gap, {places}) END AS gap_pp,
+       rank,
+       previous_rank,
+       -- Positive = moved up; only when ranked in both periods.
+       previous_rank - rank AS rank_change,
+       ranked_count,
+       -- rules.in_bottom: among the last {bottom_n} ranks; never when unranked (or without a previous figure).
+       COALESCE(rank > ranked_count - {bottom_n}, false) AS in_bottom_ten,
+       COALESCE(previous_rank > previous_ranked_count - {bottom_n}, false) AS was_in_bottom_ten,
+       release,
+       as_of AS release_as_of
+  FROM exact
+"""
+
+
+def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None) -> RecomputeResult:
+    """Compute the results into a temporary table (``_GAPS_SQL``), upsert the rows that differ, then delete rows
+    no longer computed if there can be any: a fixed number of statements whatever the number of counties, and no
+    row travels to Python."""
+    table = GapResult._meta.db_table
+    columns = [GapResult._meta.get_field(name.removesuffix("_id")).column for name in _FIELDS]
+    effective, params = effective_values_query(periods=_read_periods(periods), provinces=provinces)
+    period_filter = ""
+    if periods:
+        period_filter = f" AND period IN ({', '.join(['%s'] * len(periods))})"
+        params = [*params, *periods]
+    compute = _GAPS_SQL.format(
+        effective=effective.strip(),
+        period_filter=period_filter,
+        places=-rules.STORED_PLACES.as_tuple().exponent,
+        bottom_n=rules.BOTTOM_N,
+    )
+    incoming = ", ".join(f"i.{c}" for c in columns)
+    stored = ", ".join(f"t.{c}" for c in columns)
+    changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in _KEY)
+    differs = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns)
+    scope, scope_params = _scope_filter(periods, provinces, alias="t")
+    with connection.cursor() as cursor:
+        # Dropped at commit; dropped here too, since a caller's outer transaction may recompute twice before it.
+        cursor.execute("DROP TABLE IF EXISTS gap_incoming")
+        cursor.execute(compute, params)
+        rows = cursor.rowcount
+        # Only new or changed rows reach the upsert: the join finds them in one pass, where ON CONFLICT alone would
+        # lock (and so write) every existing row before its WHERE could skip it.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {incoming} FROM gap_incoming i "
+            f"LEFT JOIN {table} t ON t.region_id = i.region_id AND t.indicator = i.indicator AND t.period = i.period "
+            f"WHERE t.id IS NULL OR ({incoming}) IS DISTINCT FROM ({stored}) "
+            f"ON CONFLICT (region_id, indicator, period) DO UPDATE SET {changed} WHERE {differs}"
+        )
+        written = cursor.rowcount
+        # Every computed row is now in the table, so anything more in the scope is a result no longer computed (its
+        # figures were withdrawn). Counting is cheap; the anti-join of the delete is not, so it runs only then.
+        cursor.execute(f"SELECT count(*) FROM {table} t WHERE {scope}", scope_params)
+        deleted = 0
+        if cursor.fetchone()[0] > rows:
+            cursor.execute(
+                f"DELETE FROM {table} t WHERE {scope} "
+                "AND NOT EXISTS (SELECT 1 FROM gap_incoming i WHERE i.region_id = t.region_id "
+                "AND i.indicator = t.indicator AND i.period = t.period)",
+                scope_params,
+            )
+            deleted = cursor.rowcount
+    return RecomputeResult(rows=rows, written=written, deleted=deleted)
+
+
+# --- Elsewhere (SQLite): the rules in Python ------------------------------------------------------------------------
+
+
+def _recompute_portable(periods: list[str] | None, provinces: list[str] | None) -> RecomputeResult:
+    values = effective_values(periods=_read_periods(periods), provinces=provinces)
+    results = _compute(values, set(periods) if periods else None)
+    written, deleted = _write_portable(results, periods, provinces)
+    return RecomputeResult(rows=len(results), written=written, deleted=deleted)
 
 
 def _as_date(value) -> dt.date | None:
@@ -90,72 +305,6 @@ def _compute(values: list[EffectiveValue], periods: set[str] | None) -> list[Gap
     return results
 
 
-_FIELDS = [
-    "province_id",
-    "region_id",
-    "indicator",
-    "period",
-    "level",
-    "previous_level",
-    "growth_pct",
-    "growth_derived",
-    "province_growth_pct",
-    "gap_pp",
-    "rank",
-    "previous_rank",
-    "rank_change",
-    "ranked_count",
-    "in_bottom_ten",
-    "was_in_bottom_ten",
-    "release",
-    "release_as_of",
-]
-_KEY = ["region_id", "indicator", "period"]
-
-
-def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None, alias: str) -> tuple[str, list]:
-    where, params = ["1 = 1"], []
-    if periods:
-        where.append(f"{alias}.period IN ({', '.join(['%s'] * len(periods))})")
-        params.extend(periods)
-    if provinces:
-        where.append(f"{alias}.province_id IN ({', '.join(['%s'] * len(provinces))})")
-        params.extend(provinces)
-    return " AND ".join(where), params
-
-
-def _write_postgresql(results: list[GapResult], periods, provinces) -> tuple[int, int]:
-    """COPY the results into a temporary table, upsert only rows that differ, delete rows no longer computed:
-    a fixed number of statements whatever the number of counties."""
-    table = GapResult._meta.db_table
-    columns = [GapResult._meta.get_field(name.removesuffix("_id")).column for name in _FIELDS]
-    column_list = ", ".join(columns)
-    scope, params = _scope_filter(periods, provinces, alias="t")
-    with connection.cursor() as cursor:
-        # Dropped at commit; dropped here too, since a caller's outer transaction may recompute twice before it.
-        cursor.execute("DROP TABLE IF EXISTS gap_incoming")
-        cursor.execute(f"CREATE TEMPORARY TABLE gap_incoming (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
-        cursor.execute("ALTER TABLE gap_incoming DROP COLUMN id")
-        with cursor.cursor.copy(f"COPY gap_incoming ({column_list}) FROM STDIN") as copy:
-            for result in results:
-                copy.write_row([getattr(result, name) for name in _FIELDS])
-        changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in ("region_id", "indicator", "period"))
-        differs = " OR ".join(f"{table}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in columns)
-        cursor.execute(
-            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM gap_incoming "
-            f"ON CONFLICT (region_id, indicator, period) DO UPDATE SET {changed} WHERE {differs}"
-        )
-        written = cursor.rowcount
-        cursor.execute(
-            f"DELETE FROM {table} t WHERE {scope} "
-            "AND NOT EXISTS (SELECT 1 FROM gap_incoming i WHERE i.region_id = t.region_id "
-            "AND i.indicator = t.indicator AND i.period = t.period)",
-            params,
-        )
-        deleted = cursor.rowcount
-    return written, deleted
-
-
 def _write_portable(results: list[GapResult], periods, provinces) -> tuple[int, int]:
     existing = {
         (row["region_id"], row["indicator"], row["period"]): row
@@ -186,31 +335,6 @@ def _differs(old, new) -> bool:
     if isinstance(new, dt.date) or isinstance(old, dt.date):
         return _as_date(old) != _as_date(new)
     return old != new
-
-
-@transaction.atomic
-def gaps_recompute(
-    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
-) -> RecomputeResult:
-    """Recompute growth, gaps and ranks of every county-level unit from the latest releases.
-
-    ``periods`` limits the periods written (the previous year's figures are read for growth and rank change);
-    ``provinces`` (adcodes) limits the provinces. Runs in one transaction: readers see the old table or the new
-    one, never a half-written one. A second run with the same data writes nothing.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
-    read_periods = None
-    if periods:
-        read_periods = sorted(set(periods) | {previous_period(p) for p in periods})
-    values = effective_values(periods=read_periods, provinces=provinces)
-    results = _compute(values, set(periods) if periods else None)
-    if connection.vendor == "postgresql":
-        written, deleted = _write_postgresql(results, periods, provinces)
-    else:
-        written, deleted = _write_portable(results, periods, provinces)
-    return RecomputeResult(rows=len(results), written=written, deleted=deleted)
 
 
 # --- Imports ------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ round them for display only."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from common.api.fields import SlugRelatedField
 from pairing.models import Program, Region
 from stats.models import Indicator, StatValue
 from stats.periods import is_period
@@ -19,7 +20,7 @@ def _period(value: str) -> str:
 
 
 class GapQuerySerializer(serializers.Serializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     period = serializers.CharField(validators=[_period])
     indicator = serializers.ChoiceField(choices=Indicator.choices, default=Indicator.GDP)
     role = serializers.ChoiceField(choices=[("weak", "weak"), ("strong", "strong")], required=False)
@@ -27,12 +28,12 @@ class GapQuerySerializer(serializers.Serializer):
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     period = serializers.CharField(validators=[_period])
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    region = serializers.SlugRelatedField(slug_field="adcode", queryset=Region.objects.counties())
+    region = SlugRelatedField(slug_field="adcode", queryset=Region.objects.counties())
     indicator = serializers.ChoiceField(choices=Indicator.choices, required=False)
 
 

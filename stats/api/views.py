@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.api.filters import AdcodeFilter
 from stats.models import StatValue
 from stats.selectors import gap_history, gap_rows, gaps_summary
 
@@ -102,14 +103,15 @@ class GapViewSet(viewsets.ViewSet):
 
 class StatValueFilter(filters.FilterSet):
     region = filters.CharFilter(field_name="region_id")
-    province = filters.CharFilter(method="within_province", label=_("Province adcode"))
+    province = AdcodeFilter(method="within_province", label=_("Province adcode"))
 
     class Meta:
         model = StatValue
         fields = ["region", "indicator", "period", "release"]
 
     def within_province(self, queryset, name, value):
-        return queryset.filter(region_id__startswith=value[:2])
+        # Through the region's adcode: Django has no `startswith` on the foreign key column itself.
+        return queryset.filter(region__adcode__startswith=value[:2])
 
 
 @extend_schema(tags=TAGS)

@@ -1,7 +1,8 @@
 """Worked examples of the gap recomputation (docs/domain.md §3), each small enough to check by hand.
 
-Every test runs on SQLite and on PostgreSQL (DATABASE_URL=postgres://…), whose write path differs (COPY + one
-upsert + one delete).
+Every test runs on SQLite and on PostgreSQL (DATABASE_URL=postgres://…). The two compute differently: SQLite
+applies ``stats.rules`` in Python, PostgreSQL the same rules in SQL (``stats.services._GAPS_SQL``), so each example
+checks both; the last section also compares them directly on generated figures.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 from decimal import Decimal
 
 import pytest
@@ -19,8 +21,9 @@ from django.test.utils import CaptureQueriesContext
 
 from pairing.factories import CityFactory, CountyFactory, ProgramCountyFactory, ProgramFactory, ProvinceFactory
 from pairing.models import CountyRole, Region
+from stats import services
 from stats.models import GapResult, StatValue
-from stats.selectors import gap_history, gap_rows, gaps_summary
+from stats.selectors import effective_values, gap_history, gap_rows, gaps_summary
 from stats.services import gaps_recompute, indicators_import
 from stats.tasks import recompute_growth_gaps_task
 
@@ -154,6 +157,77 @@ def test_full_precision_is_stored(province):
     gaps_recompute()
     assert result(a).growth_pct == D("33.333333333333")
     assert result(a).gap_pp == D("28.333333333333")
+
+
+def test_a_tie_at_the_stored_place_rounds_to_even(province):
+    # rules.stored keeps 12 places and rounds ties to even (decimal's default), not away from zero.
+    a, b, c = make_counties(3)
+    put(a, "gdp", "2024", "2000000000000.00")
+    put(a, "gdp", "2025", "2000000000000.01")  # +0.0000000000005%: half a unit of the 12th place
+    put(b, "gdp", "2024", "2000000000000.00")
+    put(b, "gdp", "2025", "1999999999999.99")  # −0.0000000000005%
+    put(c, "gdp", "2025", 5, growth="1")
+    put(SHANDONG, "gdp", "2024", "400000000000.00")
+    put(SHANDONG, "gdp", "2025", "399999999999.99")  # −0.0000000000025%
+
+    gaps_recompute()
+
+    assert (result(a).growth_pct, result(a).growth_derived) == (D("0"), True)
+    assert result(b).growth_pct == D("0")
+    assert result(c).province_growth_pct == D("-0.000000000002")
+    # 1 − (−0.0000000000025) = 1.0000000000025: the gap is rounded from the full-precision growths.
+    assert result(c).gap_pp == D("1.000000000002")
+    # 0.0000000000005 + 0.0000000000025, exactly; from the stored (rounded) growths it would be 0.000000000002.
+    assert result(a).gap_pp == D("0.000000000003")
+
+
+def test_no_growth_is_derived_from_a_previous_level_of_zero(province):
+    (a,) = make_counties(1)
+    put(a, "trade", "2024", 0)
+    put(a, "trade", "2025", 10)
+    put(SHANDONG, "trade", "2025", growth="3")
+    gaps_recompute()
+    row = result(a, "trade")
+    assert (row.previous_level, row.growth_pct, row.growth_derived, row.gap_pp) == (D("0"), None, False, None)
+    assert (row.previous_rank, row.rank, row.rank_change) == (1, 1, 0)
+
+
+def test_the_previous_figure_is_exactly_a_year_earlier(province):
+    a, b = make_counties(2)
+    # a has no 2024 figure: 2023 is not the base of 2025, for the annual figure nor for January–September.
+    for period, level in (("2023", 50), ("2025", 60), ("2023-09", 40), ("2025-09", 45)):
+        put(a, "retail", period, level)
+    for period, level in (("2023", 70), ("2024", 80), ("2025", 90), ("2024-09", 55), ("2025-09", 66)):
+        put(b, "retail", period, level)
+    put(SHANDONG, "retail", "2025", 1000)
+    put(SHANDONG, "retail", "2023", 800)  # no 2024 either: no provincial growth for 2025, so no gap
+
+    gaps_recompute()
+
+    for period in ("2025", "2025-09"):
+        row = result(a, "retail", period)
+        assert (row.previous_level, row.growth_pct, row.previous_rank, row.rank_change) == (None, None, None, None)
+        assert row.was_in_bottom_ten is False
+    assert (result(b, "retail").previous_level, result(b, "retail").growth_pct) == (D("80"), D("12.5"))
+    assert (result(b, "retail", "2025-09").growth_pct, result(b, "retail", "2025-09").rank_change) == (D("20"), 0)
+    assert (result(b, "retail").province_growth_pct, result(b, "retail").gap_pp) == (None, None)
+
+
+def test_a_rate_only_figure_last_year_gives_no_previous_rank(province):
+    a, b = make_counties(2)
+    put(a, "fai", "2024", growth="8")  # a rate, no level: not ranked in 2024
+    put(a, "fai", "2025", 30, growth="9")
+    put(b, "fai", "2024", 20)
+    put(b, "fai", "2025", 25)
+    put(SHANDONG, "fai", "2025", growth="3.0")
+
+    gaps_recompute()
+
+    row = result(a, "fai")
+    assert (row.previous_level, row.growth_pct, row.growth_derived, row.gap_pp) == (None, D("9"), False, D("6"))
+    assert (row.previous_rank, row.rank, row.rank_change, row.was_in_bottom_ten) == (None, 1, None, False)
+    assert (result(b, "fai").previous_rank, result(b, "fai").rank_change) == (1, -1)
+    assert (result(a, "fai", "2024").rank, result(a, "fai", "2024").ranked_count) == (None, 0)
 
 
 # --- group growth of a program's weak counties --------------------------------------------------------------------
@@ -411,6 +485,31 @@ def test_results_of_withdrawn_figures_are_deleted(two_years):
     assert not GapResult.objects.filter(region=a, period="2025").exists()
 
 
+def test_a_withdrawn_and_a_new_figure_in_the_same_run(two_years):
+    a, b, _c = two_years
+    gaps_recompute()
+    StatValue.objects.filter(region=a, period="2025").delete()
+    put(b, "gdp", "2026", 500)
+    outcome = gaps_recompute()
+    # As many results as before: one gone, one new, and a's withdrawal moves the others' ranks.
+    assert (outcome.rows, outcome.deleted) == (6, 1)
+    assert not GapResult.objects.filter(region=a, period="2025").exists()
+    assert (result(b).rank, result(b).rank_change) == (1, 1)  # a is gone from 2025
+    assert (result(b, period="2026").rank, result(b, period="2026").previous_rank) == (1, 1)
+
+
+def test_a_scoped_run_deletes_only_within_its_scope(two_years):
+    a, _b, _c = two_years
+    gaps_recompute()
+    StatValue.objects.filter(region=a, period="2025").delete()
+    outcome = gaps_recompute(periods=["2024"])
+    assert outcome.deleted == 0
+    assert GapResult.objects.filter(region=a, period="2025").exists()
+    outcome = gaps_recompute(periods=["2025"], provinces=[SHANDONG])
+    assert outcome.deleted == 1
+    assert not GapResult.objects.filter(region=a, period="2025").exists()
+
+
 def test_history_reads_back_oldest_first(two_years):
     a, _b, _c = two_years
     gaps_recompute()
@@ -454,7 +553,7 @@ def test_statement_count_does_not_grow_with_the_counties(province):
 
 def test_statement_count_is_fixed_on_postgresql(require_postgres):
     ProvinceFactory()
-    # COPY into a temporary table, one upsert, one delete: 600 results cost what 15 do.
+    # Computed in SQL into a temporary table, then one upsert: 600 results cost what 15 do.
     small = recompute_statement_count(5, rows_per_county=3)
     large = recompute_statement_count(200, rows_per_county=3)
     assert small == large
@@ -500,3 +599,85 @@ def test_import_runs_the_task_eagerly_after_commit(province, django_capture_on_c
         indicators_import(stream=csv_file([[a, "gdp", "2025", 120, "7", "s"]]), filename="s.csv")
     assert len(callbacks) == 1
     assert result(a).growth_pct == D("7")
+
+
+# --- the two paths agree ------------------------------------------------------------------------------------------
+
+
+def generated_figures(seed: int) -> None:
+    """Two provinces of 30 counties: levels with few digits (exact growth rates, tied ranks, levels of zero),
+    reported rates with and without levels, missing years, year-to-date months, revisions, and a province row that
+    reports, derives or is missing."""
+    rng = random.Random(seed)
+    henan = ProvinceFactory(adcode="410000", name="河南省")
+    zhengzhou = CityFactory(adcode="410100", name="郑州市", parent=henan)
+    counties = make_counties(30)
+    for i in range(30):
+        counties.append(CountyFactory(adcode=f"4101{10 + i:02d}", name=f"河南示例县{i}", parent=zhengzhou).adcode)
+    periods = ["2022", "2023", "2024", "2025", "2024-09", "2025-09"]
+    for code in counties:
+        for indicator in ("gdp", "gpbr", "fai"):
+            for period in periods:
+                if rng.random() < 0.1:
+                    continue  # a missing figure
+                level = rng.choice([None, 0, *range(80, 130, 5)]) if indicator == "fai" else rng.randrange(0, 40) * 5
+                growth = rng.choice([None, "4.5", "-2", "0", "7.25"]) if indicator != "gpbr" else None
+                if level is None and growth is None:
+                    growth = "3.3"
+                put(code, indicator, period, level, growth=growth, as_of=dt.date(int(period[:4]) + 1, 1, 20))
+                if rng.random() < 0.1:
+                    put(code, indicator, period, rng.randrange(1, 40) * 5, growth=growth, release="revised",
+                        as_of=dt.date(int(period[:4]) + 1, 9, 30))
+    for period in periods:
+        put(SHANDONG, "gdp", period, 10_000 + len(period), growth="5.1")
+        put(SHANDONG, "gpbr", period, rng.randrange(900, 1100))
+        put("410000", "gdp", period, rng.randrange(900, 1100))
+
+
+def test_sql_and_python_give_the_same_results(require_postgres):
+    """PostgreSQL computes in SQL; here the Python rules run on the same figures and every field must be equal."""
+    ProvinceFactory()
+    generated_figures(seed=20250101)
+
+    outcome = gaps_recompute()
+
+    expected = {
+        (row.region_id, row.indicator, row.period): row
+        for row in services._compute(effective_values(), periods=None)
+    }
+    stored = {(row.region_id, row.indicator, row.period): row for row in GapResult.objects.all()}
+    assert outcome.rows == len(expected) == len(stored) > 900
+    assert stored.keys() == expected.keys()
+    differences = [
+        (key, name, getattr(stored[key], name), getattr(expected[key], name))
+        for key in expected
+        for name in services._FIELDS
+        if getattr(stored[key], name) != getattr(expected[key], name)
+    ]
+    assert differences == []
+    # The figures exercise what they are meant to.
+    rows = list(stored.values())
+    assert any(r.growth_derived for r in rows) and any(r.growth_pct is not None and not r.growth_derived for r in rows)
+    assert any(r.previous_level == 0 for r in rows) and any(r.rank_change is None and r.rank for r in rows)
+    assert any(r.release == "revised" for r in rows) and any(r.gap_pp is None for r in rows)
+    ranks = [r.rank for r in rows if (r.region_id[:2], r.indicator, r.period) == ("37", "gpbr", "2025") and r.rank]
+    assert len(set(ranks)) < len(ranks)  # tied ranks
+
+
+def test_sql_and_python_agree_on_a_scoped_run(require_postgres):
+    ProvinceFactory()
+    generated_figures(seed=7)
+    outcome = gaps_recompute(periods=["2025-09", "2023"], provinces=["410000"])
+    expected = {
+        (row.region_id, row.indicator, row.period): [getattr(row, name) for name in services._FIELDS]
+        for row in services._compute(
+            effective_values(periods=["2022", "2023", "2024-09", "2025-09"], provinces=["410000"]),
+            periods={"2025-09", "2023"},
+        )
+    }
+    stored = {
+        (row.region_id, row.indicator, row.period): [getattr(row, name) for name in services._FIELDS]
+        for row in GapResult.objects.all()
+    }
+    assert outcome.rows == len(stored) > 100
+    assert stored == expected
