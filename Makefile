@@ -49,5 +49,12 @@ messages: $(TEST_STAMP)
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+## make fuzz: the API fuzz test of `make test` at FUZZ_EXAMPLES generated requests per operation (default 1000),
+## with schemathesis's coverage phase; takes a while.
+FUZZ_EXAMPLES ?= 1000
+.PHONY: fuzz
+fuzz: $(TEST_STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) var

@@ -14,6 +14,7 @@ from funds.api.views import (
     RewardRunViewSet,
 )
 from pairing.api.views import PairingViewSet, ParkViewSet, ProgramViewSet, RegionViewSet
+from projects.api.cooperation import CrossCountyOrderViewSet, PromotionEventViewSet, SecondmentViewSet
 from projects.api.reports import ProgressReportViewSet
 from projects.api.views import ProjectViewSet
 from projects.api.warnings import ProjectWarningViewSet
@@ -27,6 +28,9 @@ router.register("parks", ParkViewSet, basename="park")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("warnings", ProjectWarningViewSet, basename="warning")
 router.register("progress-reports", ProgressReportViewSet, basename="progress-report")
+router.register("cross-county-orders", CrossCountyOrderViewSet, basename="cross-county-order")
+router.register("promotion-events", PromotionEventViewSet, basename="promotion-event")
+router.register("secondments", SecondmentViewSet, basename="secondment")
 router.register("funds", FundViewSet, basename="fund")
 router.register("fund-usage", FundUsageViewSet, basename="fund-usage")
 router.register("bond-usage", BondUsageViewSet, basename="bond-usage")

@@ -24,7 +24,18 @@ class ProgramCodeFilter(filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+# The range of the database's integer columns. Django keeps a query on a model's own integer field inside it, but
+# not one through a foreign key (``?fund=10000000000000000000``): the driver would overflow, a 500.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 class IntegerFilter(filters.NumberFilter):
-    """A whole number such as a row id or a year; ``NumberFilter`` alone would accept ``1.5`` and truncate it."""
+    """A whole number such as a row id or a year; ``NumberFilter`` alone would accept ``1.5`` and truncate it. One
+    outside the database's integer range is a 400."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", BIGINT_MIN)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)

@@ -216,11 +216,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then the 400/401/403/404 every operation can answer with (common/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.schema.error_responses",
+    ],
     # Choice sets that share a field name (stage, kind) are named once each.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "projects.models.Stage",
         "FundKindEnum": "funds.models.FundKind",
         "ParkKindEnum": "pairing.models.ParkKind",
+        "SecondmentKindEnum": "projects.models.SecondmentKind",
     },
 }
 

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.fields import MoneySerializerField
+from common.api.fields import MoneySerializerField, SlugRelatedField
 from common.money import MoneyField
 from funds.models import (
     Allocation,
@@ -31,7 +31,7 @@ def money_input(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
 
 
-class CountyField(serializers.SlugRelatedField):
+class CountyField(SlugRelatedField):
     """A county-level unit given by its 6-digit adcode."""
 
     def __init__(self, **kwargs):
@@ -70,7 +70,7 @@ class FundSerializer(serializers.ModelSerializer):
 
 
 class FundCreateSerializer(serializers.Serializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     kind = serializers.ChoiceField(choices=FundKind.choices, default=FundKind.GUIDANCE)
     total = money_input()
@@ -145,7 +145,7 @@ class BondPlanSerializer(serializers.ModelSerializer):
 
 
 class BondPlanCreateSerializer(serializers.Serializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     total = money_input()
 

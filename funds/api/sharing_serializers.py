@@ -4,6 +4,7 @@ ledger. The input serializers only parse and check shapes; the rules are the ser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from common.api.fields import SlugRelatedField
 from common.money import MoneyField
 from funds.models import Fund, FundContribution, FundInvestment, ParkLedgerEntry, ParkLedgerShare
 from pairing.api.serializers import RegionRefSerializer
@@ -46,7 +47,7 @@ class FundContributionCreateSerializer(serializers.Serializer):
     fund = serializers.PrimaryKeyRelatedField(
         queryset=Fund.objects.all(), help_text=_("Id of a pair industry fund.")
     )
-    county = serializers.SlugRelatedField(
+    county = SlugRelatedField(
         slug_field="adcode",
         queryset=Region.objects.filter(level=RegionLevel.COUNTY),
         help_text=_("Adcode of the paying county: one of the two counties of the fund's pairing."),

@@ -61,6 +61,9 @@ class ProgressReportSerializer(serializers.ModelSerializer):
     county = serializers.CharField(source="project.county_id", read_only=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # Declared here: a read-only model field loses `allow_blank`, and the schema would then refuse the empty
+    # category of a report without problems.
+    problem_category = serializers.ChoiceField(choices=ProblemCategory.choices, allow_blank=True, read_only=True)
     locked_because = serializers.SerializerMethodField(
         help_text=_("Why the report cannot be edited now (in review, approved, period closed); null if it can.")
     )
@@ -275,8 +278,10 @@ class ProgressReportViewSet(
         except StaleVersion as exc:
             raise PreconditionFailed() from exc
 
-    def _workflow(self, service, **kwargs) -> Response:
-        report = self.get_object()
+    def _workflow(self, service, *, reviewers_only: bool = False, **kwargs) -> Response:
+        report = self.get_object()  # a report the caller cannot see is a 404 before anything else
+        if reviewers_only:
+            self._reviewers_only()
         expected = self._expected_version(report)
         report = self._call(service, report=report, by=self.request.user, expected_version=expected, **kwargs)
         return self._respond(report)
@@ -285,15 +290,20 @@ class ProgressReportViewSet(
     def submit(self, request, pk=None) -> Response:
         return self._workflow(progress_report_submit)
 
+    def _reviewers_only(self) -> None:
+        # Who may review is answered before the precondition: a liaison asking to approve gets 403, not 428/412.
+        if access_for(self.request.user).role != Role.OFFICER:
+            raise exceptions.PermissionDenied(_("Only a provincial officer reviews progress reports."))
+
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None) -> Response:
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._workflow(progress_report_approve, comment=body.validated_data["comment"])
+        return self._workflow(progress_report_approve, reviewers_only=True, comment=body.validated_data["comment"])
 
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None) -> Response:
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._workflow(progress_report_return, comment=body.validated_data["comment"])
+        return self._workflow(progress_report_return, reviewers_only=True, comment=body.validated_data["comment"])
 

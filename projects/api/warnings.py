@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,7 +14,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from accounts.access import pairing_q
 from accounts.api import ScopedQuerysetMixin
-from common.api.filters import AdcodeFilter, ProgramCodeFilter
+from common.api.filters import BIGINT_MAX, AdcodeFilter, ProgramCodeFilter
 from projects.models import ProjectWarning, WarningColour
 
 SEVERITY_ORDER = Case(
@@ -96,3 +97,10 @@ class ProjectWarningViewSet(ScopedQuerysetMixin, ReadOnlyModelViewSet):
     lookup_field = "project"
     lookup_value_regex = "[0-9]+"
     liaison_q = staticmethod(lambda county: pairing_q(county, "project__pairing__"))
+
+    def get_object(self) -> ProjectWarning:
+        # The lookup goes through the project's foreign key, which Django does not keep inside the integer range:
+        # an id no project can have is a 404 here, not an overflow in the database driver.
+        if int(self.kwargs[self.lookup_field]) > BIGINT_MAX:
+            raise Http404
+        return super().get_object()

@@ -22,11 +22,14 @@ API_TAGS = {
     "/api/v1/fund-investments/": "funds",
     "/api/v1/park-ledger/": "funds",
     "/api/v1/progress-reports/": "projects",
+    "/api/v1/cross-county-orders/": "projects",
+    "/api/v1/promotion-events/": "projects",
+    "/api/v1/secondments/": "projects",
 }
 # Read-only views of their own (not lists of rows).
 OTHER_PATHS = ["/api/v1/fund-usage/{id}/", "/api/v1/bond-usage/{id}/", "/api/v1/warnings/"]
 READ_ONLY = ["/api/v1/regions/", "/api/v1/programs/", "/api/v1/pairings/", "/api/v1/parks/", "/api/v1/projects/"]
-# Money records are corrected by new entries, never edited or deleted.
+# Money and cooperation records are corrected by new entries, never edited or deleted.
 APPEND_ONLY = [path for path in API_TAGS if path not in READ_ONLY and path != "/api/v1/progress-reports/"]
 
 

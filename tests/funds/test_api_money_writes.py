@@ -229,8 +229,10 @@ def test_guidance_fund_of_another_year_and_pair_fund_of_the_same_year_are_accept
         ({"year": 1999}, {"year": ["Ensure this value is greater than or equal to 2000."]}),
         ({"kind": "loan"}, {"kind": ['"loan" is not a valid choice.']}),
         ({"program": "nope"}, {"program": ["Object with code=nope does not exist."]}),
+        # PostgreSQL cannot compare text holding a NUL: refused before the lookup, not a 500.
+        ({"program": "sd-test\x00"}, {"program": ["Null characters are not allowed."]}),
     ],
-    ids=["negative", "not-a-number", "three-decimals", "too-many-digits", "year", "kind", "unknown-program"],
+    ids=["negative", "not-a-number", "three-decimals", "too-many-digits", "year", "kind", "unknown-program", "nul"],
 )
 def test_fund_rules(refused, program, changes, errors):
     body = refused("funds", {"program": "sd-test", "year": 2025, "kind": "guidance", "total": "100.00", **changes})
@@ -335,6 +337,7 @@ def test_allocation_for_a_project_of_another_county_is_refused(refused, fund, pr
         ({"amount": ""}, {"amount": [NOT_A_NUMBER]}),
         ({"fund": 999999}, {"fund": ['Invalid pk "999999" - object does not exist.']}),
         ({"date": "2025-13-01"}, {"date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),
+        ({"county": "370405\x00"}, {"county": ["Null characters are not allowed."]}),
     ],
     ids=[
         "adcode-letters",
@@ -345,6 +348,7 @@ def test_allocation_for_a_project_of_another_county_is_refused(refused, fund, pr
         "amount-empty",
         "unknown-fund",
         "bad-date",
+        "adcode-nul",
     ],
 )
 def test_malformed_allocation_is_refused(refused, fund, changes, errors):
@@ -659,6 +663,8 @@ def test_filter_allocations_by_fund(finance_en, spread):
         ({"county": "37040"}, {"county": ["Enter a 6-digit adcode."]}),
         ({"fund": "abc"}, {"fund": ["Enter a whole number."]}),
         ({"year": "2025.5"}, {"year": ["Enter a whole number."]}),
+        # Beyond the database's integer range: a 400, not an overflow in the driver.
+        ({"fund": str(2**64)}, {"fund": ["Ensure this value is less than or equal to 9223372036854775807."]}),
     ],
 )
 def test_bad_allocation_filter_is_400(finance_en, spread, query, errors):

@@ -196,3 +196,9 @@ class TestWorkflow:
     def test_another_countys_liaison_cannot_act_on_the_report(self, liaison_b, report_a):
         response = client_for(liaison_b).post(f"{URL}{report_a.pk}/submit/", HTTP_IF_MATCH=f'"{report_a.pk}-1"')
         assert response.status_code == 404
+
+
+def test_a_liaison_asking_to_approve_is_told_403_before_any_precondition(liaison_a, report_a):
+    report = progress_report_submit(report=report_a, by=liaison_a)
+    response = client_for(liaison_a).post(f"{URL}{report.pk}/approve/")  # no If-Match at all
+    assert response.status_code == 403

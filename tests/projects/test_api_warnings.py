@@ -150,6 +150,10 @@ def test_a_bad_filter_value_is_a_400(officer_client, warned, params):
     assert officer_client.get(URL, params).status_code == 400
 
 
+def test_a_project_id_beyond_the_database_range_is_a_404(officer_client, warned):
+    assert officer_client.get(f"{URL}{2**64}/").status_code == 404
+
+
 @pytest.mark.parametrize("persona", ["officer_client", "liaison_a_client"])
 def test_query_count_is_constant_as_projects_grow(request, pairing_a, persona):
     client = request.getfixturevalue(persona)
