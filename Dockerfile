@@ -10,9 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# gettext compiles the translation catalogues; psycopg comes as a binary wheel, so no compiler is needed.
+# gettext compiles the translation catalogues; psycopg comes as a binary wheel, so no compiler is needed. Pango,
+# HarfBuzz and a CJK font are what WeasyPrint needs to set the evaluation reports' Chinese text as PDF.
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 # Requirements first, so a code change does not reinstall them.
@@ -21,10 +23,11 @@ RUN pip install --requirement requirements/base.txt
 
 COPY . .
 
-# Static files and compiled catalogues are part of the image. Production settings insist on a secret key and a
-# PostgreSQL URL; neither is used at build time (nothing connects), so placeholders that exist only in this layer
-# do. The application code stays owned by root; the app user may write only under var/.
+# Static files and compiled catalogues are part of the image. Production settings insist on a secret key, a
+# PostgreSQL URL and a Redis URL; none is used at build time (nothing connects), so placeholders that exist only in
+# this layer do. The application code stays owned by root; the app user may write only under var/.
 RUN export DJANGO_SECRET_KEY=build-only-placeholder DATABASE_URL=postgres://build@localhost:5432/build \
+        REDIS_URL=redis://localhost:6379/0 \
     && python manage.py collectstatic --noinput \
     && if find locale -name '*.po' | grep -q .; then python manage.py compilemessages; fi \
     && chmod 0755 docker/entrypoint.sh \

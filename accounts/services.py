@@ -1,7 +1,9 @@
-"""Accounts: creating users with a role, and the admin groups that give each role its permissions."""
+"""Accounts: creating users with a role, the admin groups that give each role its permissions, and API tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -9,18 +11,26 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pairing.models import Region, RegionLevel
 
-from .models import Membership, Role
+from .access import access_for
+from .models import API_KEY_PREFIX, API_KEY_VISIBLE, ApiToken, Membership, Role
 
 # The admin's model permissions per role. Liaisons do not use the admin: they have their own pages and the API.
-_PROGRAM_APPS = ("pairing", "projects", "funds", "stats")
+_PROGRAM_APPS = ("pairing", "projects", "funds", "stats", "reporting")
 _GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # app label → actions ("*" = every permission of the app's models)
     Role.OFFICER: {app: ("*",) for app in _PROGRAM_APPS},
-    Role.FINANCE: {"funds": ("*",), "pairing": ("view",), "projects": ("view",), "stats": ("view",)},
+    Role.FINANCE: {
+        "funds": ("*",),
+        "pairing": ("view",),
+        "projects": ("view",),
+        "stats": ("view",),
+        "reporting": ("view",),
+    },
     Role.LEADER: {app: ("view",) for app in _PROGRAM_APPS},
 }
 GROUP_NAMES = {
@@ -77,3 +87,58 @@ def user_create(
     user = User.objects.create_user(username=username, email=email, password=password)
     user_set_role(user=user, role=role, county=county)
     return user, password
+
+
+# --- API tokens -------------------------------------------------------------------------------------------------------
+
+# How stale ``last_used_at`` may get: a tool paging through a list would otherwise write the row on every request.
+API_TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def api_key_hash(key: str) -> str:
+    """The SHA-256 of a key, as stored. A plain hash is enough: the keys are random, with 256 bits of entropy."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user, name: str, read_only: bool = True, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns it with its key, which is not stored and cannot be shown again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name.")})
+    if not user.is_active:
+        raise ValidationError({"user": _("%(name)s is not active.") % {"name": user.get_username()}})
+    if not access_for(user).has_role:
+        message = _("%(name)s has no role in the program: a token would see nothing.")
+        raise ValidationError({"user": message % {"name": user.get_username()}})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    if ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
+        raise ValidationError({"name": _("This user already has a token of that name.")})
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=key[:API_KEY_VISIBLE],
+        key_hash=api_key_hash(key),
+        read_only=read_only,
+        expires_at=expires_at,
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke ``token`` from now on; revoking it again changes nothing."""
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken, at: dt.datetime) -> None:
+    """Record that ``token`` was used at ``at``, at most once per ``API_TOKEN_TOUCH_EVERY``."""
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - API_TOKEN_TOUCH_EVERY)
+    if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=at):
+        token.last_used_at = at

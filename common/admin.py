@@ -54,19 +54,24 @@ def money_column(
     def column(self, obj: models.Model) -> str:
         return money_html(value_of(obj), unit=unit)
 
+    column.money_amount = value_of  # exports write the amount in yuan, not the text (common/admin_exports.py)
     return column
 
 
 def remaining_column(limit: str, running: str, description: Any) -> Callable[[Any, models.Model], str]:
     """Column for what is left of a limit (``limit − running``), sortable by an annotation ``<limit>_left``."""
 
-    @admin.display(description=description, ordering=f"{limit}_left")
-    def column(self, obj: models.Model) -> str:
+    def value_of(obj: models.Model) -> Decimal | None:
         limit_value, running_value = getattr(obj, limit), getattr(obj, running)
         if limit_value is None or running_value is None:  # an empty inline row
-            return money_html(None)
-        return money_html(limit_value - running_value)
+            return None
+        return limit_value - running_value
 
+    @admin.display(description=description, ordering=f"{limit}_left")
+    def column(self, obj: models.Model) -> str:
+        return money_html(value_of(obj))
+
+    column.money_amount = value_of  # exports write the amount in yuan, not the text (common/admin_exports.py)
     return column
 
 

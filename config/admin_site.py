@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_exports import export_urls
+
 # (group title, [(app_label, model_name), …]) in the order the program is run. Models not listed here are appended
 # to their app's group; apps not listed get their own group after the program's groups.
 PROGRAM_ORDER: list[tuple[Any, list[tuple[str, str]]]] = [
@@ -152,6 +154,10 @@ class TrackerAdminSite(admin.AdminSite):
     site_title = settings.ADMIN_SITE_HEADER
     index_title = _("Program overview")
     index_template = "admin/tracker_index.html"
+
+    def get_urls(self):
+        # Every changelist's CSV and Excel export, before the models' own URLs (their catch-all is an object's key).
+        return [*export_urls(self), *super().get_urls()]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         app_list = super().get_app_list(request, app_label)

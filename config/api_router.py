@@ -18,6 +18,8 @@ from projects.api.cooperation import CrossCountyOrderViewSet, PromotionEventView
 from projects.api.reports import ProgressReportViewSet
 from projects.api.views import ProjectViewSet
 from projects.api.warnings import ProjectWarningViewSet
+from reporting.api.dashboard import ReportViewSet, TargetViewSet
+from reporting.api.evaluation import EvaluationReportViewSet
 from stats.api.views import GapViewSet, StatValueViewSet
 
 router = DefaultRouter()
@@ -45,3 +47,6 @@ router.register("fund-investments", FundInvestmentViewSet, basename="fund-invest
 router.register("park-ledger", ParkLedgerViewSet, basename="park-ledger")
 router.register("gaps", GapViewSet, basename="gap")
 router.register("statistics", StatValueViewSet, basename="statistic")
+router.register("targets", TargetViewSet, basename="target")
+router.register("reports", ReportViewSet, basename="report")
+router.register("evaluation-reports", EvaluationReportViewSet, basename="evaluation-report")

@@ -45,10 +45,12 @@ class LiaisonLoginView(LoginView):
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
-        # Provincial staff signing in here belong in the admin.
+        # Back where the sign-in was asked for (the dashboard, say); otherwise provincial staff belong in the admin.
+        if redirect_to := self.get_redirect_url():
+            return redirect_to
         if not access_for(self.request.user).is_liaison:
             return reverse("admin:index")
-        return self.get_redirect_url() or reverse("liaison:projects")
+        return reverse("liaison:projects")
 
 
 class LiaisonLogoutView(LogoutView):

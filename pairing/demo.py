@@ -273,6 +273,9 @@ def demo_present(*, program: Program) -> bool:
 
 def _sample_querysets(program: Program) -> Iterator[tuple[str, QuerySet]]:
     """The program's sample rows, children before parents so nothing is deleted from under a reference."""
+    from reporting.models import Target
+
+    yield "targets", Target.objects.filter(program=program, is_sample=True)
     yield "reward payouts", RewardPayout.objects.filter(fund__program=program, fund__is_sample=True)
     yield "reward runs", RewardRun.objects.filter(fund__program=program, fund__is_sample=True)
     yield "fund investments", FundInvestment.objects.filter(fund__program=program, is_sample=True)

@@ -70,6 +70,10 @@ def reference_program_load(path: Path) -> Program:
             role=CountyRole.WEAK,
             source=sources[item["source"]],
         )
+    if data.get("targets"):
+        from reporting.services import targets_load
+
+        targets_load(program=program, items=data["targets"], sources=sources)
     return program
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
 from rest_framework.test import APIClient
@@ -53,6 +54,7 @@ from projects.factories import ProjectFactory
 from projects.models import ProgressReport, Stage
 from projects.reports import ReportData, progress_report_save
 from projects.warnings import warnings_refresh
+from reporting.models import METRICS_WITH_INDICATOR, EvaluationReport, Metric, Target
 from stats.models import Indicator, StatValue
 from tests.conftest import client_for
 
@@ -233,6 +235,30 @@ EXPECTED: dict[str, Expect] = {
     ),
     "fund-usage": usage("counties"),
     "bond-usage": usage("counties"),
+    # Annual evaluation reports: province-wide documents of a program. Every role reads them, a liaison those of the
+    # programs their county takes part in (both liaisons are in sd-test, so their lists are the officer's); only
+    # provincial officers ask for one (202: queued); nothing is changed through the API.
+    "evaluation-report": Expect(
+        tie=None,
+        list=EVERY_ROLE_READS,
+        detail=EVERY_ROLE_READS,
+        post="202 403 403 403 403 403 401",
+        change=READ_ONLY_WRITES,
+        actions={"html": EVERY_ROLE_READS, "pdf": EVERY_ROLE_READS},
+    ),
+    # Targets: read-only through the API (officers set them in the admin), scoped to the liaison's pairings.
+    "target": scoped_read_only(by_county()),
+    # The dashboard's figures: no list or detail, actions every role reads (scoped inside the figures).
+    "report": Expect(
+        tie=None,
+        list=NO_ROUTE,
+        detail=None,
+        post=NO_ROUTE,
+        actions={
+            action: EVERY_ROLE_READS
+            for action in ("program-summary", "map", "boundaries", "gap-bars", "trends", "funnel")
+        },
+    ),
 }
 
 REGISTRY = {basename: (prefix, viewset) for prefix, viewset, basename in router.registry}
@@ -321,9 +347,44 @@ def _side(side: str, pairing, liaison, finance, program, year: int) -> dict[str,
     )
 
     for period, level in (("2024", "1000000000.00"), ("2025", "1050000000.00")):
-        rows["statistic"] = StatValue.objects.create(
-            region=weak, indicator=Indicator.MAIN_TAX, period=period, value=Decimal(level), source="测试数据"
+        # get_or_create: tests/test_query_counts.py builds several sides on one county.
+        rows["statistic"], _made = StatValue.objects.get_or_create(
+            region=weak,
+            indicator=Indicator.MAIN_TAX,
+            period=period,
+            defaults={"value": Decimal(level), "source": "测试数据"},
         )
+    rows["target"], _made = Target.objects.get_or_create(
+        program=program,
+        county=weak,
+        year=year,
+        metric=Metric.PROJECTS_OVER,
+        indicator="",
+        defaults={"threshold": Decimal("100000000"), "target": 8},
+    )
+    # One target of every other metric, so a page of targets mixes them (tests/test_query_counts.py).
+    for metric in Metric.values:
+        if metric == Metric.PROJECTS_OVER:
+            continue
+        indicator = Indicator.GDP if metric in METRICS_WITH_INDICATOR else ""
+        Target.objects.get_or_create(
+            program=program,
+            county=weak,
+            year=year,
+            metric=metric,
+            indicator=indicator,
+            defaults={"target": 0, "direction": "at_most" if metric == Metric.RANK else "at_least"},
+        )
+    # A finished evaluation report of the program (the real files come from reporting.evaluation's task).
+    rows["evaluation-report"] = EvaluationReport.objects.create(
+        program=program,
+        year=year,
+        status="done",
+        progress=100,
+        finished_at=dt.datetime(year, 12, 31, tzinfo=dt.UTC),
+        html=ContentFile(b"<!DOCTYPE html><title>report</title>", name="report.html"),
+        pdf=ContentFile(b"%PDF-1.7\n%%EOF\n", name="report.pdf"),
+    )
     reward_program = ProgramFactory(code=f"sd-reward-{side}")
     ProgramCountyFactory(program=reward_program, county=weak)
     rows["reward-fund"] = FundFactory(program=reward_program, year=2025, total=Decimal("100000000.00"))
@@ -377,6 +438,12 @@ def action_body(basename: str, action: str, w: World) -> dict:
     return {
         ("gap", "summary"): {"program": "sd-test", "period": "2025"},
         ("gap", "history"): {"region": "370405"},
+        ("report", "program-summary"): {"program": "sd-test", "period": "2025"},
+        ("report", "map"): {"program": "sd-test", "period": "2025"},
+        ("report", "boundaries"): {"province": "370000"},
+        ("report", "gap-bars"): {"program": "sd-test", "period": "2025"},
+        ("report", "trends"): {"program": "sd-test"},
+        ("report", "funnel"): {"program": "sd-test"},
         ("progress-report", "return"): {"comment": "请补充投资凭证"},
     }.get((basename, action), {})
 
@@ -441,6 +508,7 @@ def create_payload(basename: str, w: World) -> dict:
         },
         "park-ledger": lambda: {"park": a["park"].pk, "period": "2025-06", "tax": "1000000.01", "output": "0.00"},
         "reward-run": lambda: {"fund": a["reward-fund"].pk},
+        "evaluation-report": lambda: {"program": "sd-test", "year": 2025},
     }
     return payloads[basename]() if basename in payloads else {}
 

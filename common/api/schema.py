@@ -1,9 +1,10 @@
 """The error responses every operation of the API can give, declared once for the whole OpenAPI schema.
 
 DRF answers the same way everywhere: 401 without credentials, 403 for a role that may not do it, 404 for a row the
-caller cannot see (or a page past the end of a list), 400 for a filter or a payload the rules refuse. Declaring them
-view by view would be repeated on every view and forgotten on the next one; this hook adds them to each operation
-that does not declare them itself, and gives the declared ones without a body the body DRF sends.
+caller cannot see (or a page past the end of a list), 400 for a filter or a payload the rules refuse, 429 with
+``Retry-After`` over the request rate. Declaring them view by view would be repeated on every view and forgotten on
+the next one; this hook adds them to each operation that does not declare them itself, and gives the declared ones
+without a body the body DRF sends.
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def _error(description, schema: str) -> dict[str, Any]:
     }
 
 
+def _too_many_requests() -> dict[str, Any]:
+    return {
+        **_error(_("Too many requests: the caller's request rate is used up; retry after the time given."), ERROR),
+        "headers": {
+            "Retry-After": {
+                "description": _("Seconds to wait before the next request."),
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
+    }
+
+
 def _may_be_refused(method: str, operation: dict[str, Any]) -> bool:
     """A write goes through a service that may refuse it; a read only when one of its query parameters is checked."""
     if method != "get":
@@ -55,8 +68,10 @@ def _may_be_refused(method: str, operation: dict[str, Any]) -> bool:
 
 
 def _may_be_missing(path: str, operation: dict[str, Any]) -> bool:
-    """A row by its key, or a page of a list past its end."""
-    return "{" in path or any(p["in"] == "query" and p["name"] == "page" for p in operation.get("parameters", []))
+    """A row by its key, a page of a list past its end, or a ``format`` the operation does not offer (DRF's 404)."""
+    return "{" in path or any(
+        p["in"] == "query" and p["name"] in ("page", "format") for p in operation.get("parameters", [])
+    )
 
 
 def error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
@@ -69,6 +84,7 @@ def error_responses(result: dict[str, Any], generator, request, public) -> dict[
             errors = {
                 "401": _error(_("No valid credentials were sent."), ERROR),
                 "403": _error(_("The caller's role may not do this."), ERROR),
+                "429": _too_many_requests(),
             }
             if _may_be_refused(method, operation):
                 errors["400"] = _error(_("A parameter or the payload is not valid."), VALIDATION_ERROR)
@@ -89,5 +105,8 @@ def error_responses(result: dict[str, Any], generator, request, public) -> dict[
                     response["content"] = _error("", schema)["content"]
             for code, response in errors.items():
                 responses.setdefault(code, response)
+            if "{" in path:
+                # Also where the view declares a 404 of its own: a key of the wrong form never reaches the view.
+                responses["404"].setdefault("content", {}).setdefault("text/html", {"schema": {"type": "string"}})
             operation["responses"] = dict(sorted(responses.items()))
     return result

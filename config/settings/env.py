@@ -26,3 +26,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate (``100/minute``); ``off`` (or ``none``) means no limit."""
+    value = env_str(name, default).strip()
+    return None if value.lower() in {"off", "none"} else value

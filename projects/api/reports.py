@@ -31,6 +31,7 @@ from projects.reports import (
     progress_report_save,
     progress_report_submit,
     report_lock_reason,
+    with_period_closed,
 )
 
 _money = MoneyField()
@@ -127,13 +128,20 @@ class ReportWriteSerializer(serializers.Serializer):
         request = self.context.get("request")
         access = access_for(request.user) if request else None
         # A project the writer may not report on does not exist for this payload: 400, not a leak.
-        if access is not None and access.role == Role.OFFICER:
+        if access is not None and access.role == Role.OFFICER and "project" in self.fields:
             self.fields["project"].queryset = Project.objects.all()
-        elif access is not None and access.is_liaison:
+        elif access is not None and access.is_liaison and "project" in self.fields:
             self.fields["project"].queryset = Project.objects.filter(county=access.county)
         if self.instance is not None:
-            self.fields.pop("project")
-            self.fields.pop("period")
+            self.fields.pop("project", None)
+            self.fields.pop("period", None)
+
+
+class ReportChangeSerializer(ReportWriteSerializer):
+    """What PUT and PATCH carry, as the schema shows it: a report stays on its project and month."""
+
+    project = None
+    period = None
 
 
 class CommentSerializer(serializers.Serializer):
@@ -170,13 +178,13 @@ CONCURRENCY_RESPONSES = {
     ),
     update=extend_schema(
         summary=_("Replace a draft or returned report"),
-        request=ReportWriteSerializer,
+        request=ReportChangeSerializer,
         parameters=[IF_MATCH],
         responses={200: ProgressReportSerializer, **CONCURRENCY_RESPONSES},
     ),
     partial_update=extend_schema(
         summary=_("Change fields of a draft or returned report"),
-        request=ReportWriteSerializer,
+        request=ReportChangeSerializer,
         parameters=[IF_MATCH],
         responses={200: ProgressReportSerializer, **CONCURRENCY_RESPONSES},
     ),
@@ -210,8 +218,8 @@ class ProgressReportViewSet(
     """Monthly progress reports (进度填报). A liaison sees the reports of their county's pairings and writes those of
     projects located in their county; approval updates the project's stage, dates and completed investment."""
 
-    queryset = ProgressReport.objects.select_related(
-        "project__pairing", "submitted_by", "reviewed_by"
+    queryset = with_period_closed(
+        ProgressReport.objects.select_related("project__pairing", "submitted_by", "reviewed_by")
     ).order_by("-period", "project__code")
     serializer_class = ProgressReportSerializer
     write_roles = frozenset({Role.OFFICER, Role.LIAISON})

@@ -294,6 +294,7 @@ class TestEntrypoint:
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "DJANGO_SECRET_KEY": SECRET,
                 "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nothing",
+                "REDIS_URL": "redis://127.0.0.1:6379/0",
                 "DB_WAIT_TIMEOUT": "1",
             }
         )
@@ -309,7 +310,12 @@ class TestEntrypoint:
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
         result = self._run(
-            {"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": SECRET, "DATABASE_URL": url}
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                "DJANGO_SECRET_KEY": SECRET,
+                "DATABASE_URL": url,
+                "REDIS_URL": "redis://127.0.0.1:6379/0",  # production refuses to start without one; nothing connects
+            }
         )
 
         assert result.returncode == 0, result.stderr

@@ -39,6 +39,7 @@ OURS = {
 }
 SECRET = "a-production-secret-that-is-long-and-random-0123456789"
 PG_URL = "postgres://tracker:s3cret@db.internal:6543/tracker"
+REDIS = "redis://cache.internal:6379/0"
 
 
 def run_settings(module: str, **env: str) -> subprocess.CompletedProcess:
@@ -105,11 +106,12 @@ class TestBroker:
 
 
 class TestProduction:
-    def test_accepts_a_secret_key_and_postgres(self):
+    def test_accepts_a_secret_key_postgres_and_redis(self):
         loaded = load_settings(
             "config.settings.production",
             DJANGO_SECRET_KEY=SECRET,
             DATABASE_URL=PG_URL,
+            REDIS_URL=REDIS,
             DJANGO_ALLOWED_HOSTS="tracker.example.org, admin.example.org",
             DJANGO_DEBUG="1",
         )
@@ -117,6 +119,15 @@ class TestProduction:
         assert loaded["engine"] == "django.db.backends.postgresql"
         assert loaded["debug"] is False  # production never runs with DEBUG, whatever the environment says
         assert loaded["allowed_hosts"] == ["tracker.example.org", "admin.example.org"]
+        assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+    def test_refuses_to_run_without_redis(self):
+        # The API's throttle counters (in the cache) must be shared by every worker process.
+        result = run_settings("config.settings.production", DJANGO_SECRET_KEY=SECRET, DATABASE_URL=PG_URL)
+
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr
+        assert "REDIS_URL" in result.stderr
 
     def test_refuses_the_insecure_default_secret(self):
         result = run_settings("config.settings.production", DATABASE_URL=PG_URL)

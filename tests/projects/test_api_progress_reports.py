@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from projects.factories import ProjectFactory
-from projects.models import ProgressReport, ReportStatus, Stage
+from projects.models import ClosedPeriod, ProgressReport, ReportStatus, Stage
 from projects.reports import ReportData, progress_report_save, progress_report_submit
 from tests.conftest import client_for
 
@@ -202,3 +202,26 @@ def test_a_liaison_asking_to_approve_is_told_403_before_any_precondition(liaison
     report = progress_report_submit(report=report_a, by=liaison_a)
     response = client_for(liaison_a).post(f"{URL}{report.pk}/approve/")  # no If-Match at all
     assert response.status_code == 403
+
+
+
+def test_a_closed_month_is_given_as_the_lock_reason_in_lists_and_details(officer, report_a, report_b):
+    """The list reads whether each report's month is closed with the reports themselves (one query for the page)."""
+    ClosedPeriod.objects.create(program=report_a.project.pairing.program, period="2025-10")
+    elsewhere = ProjectFactory(code="ELSE-001", signed_date=dt.date(2025, 3, 15), stage=Stage.SIGNED)
+    open_report = ProgressReport.objects.create(
+        project=elsewhere, period="2025-10", stage=Stage.SIGNED, cumulative_investment=0, month_investment=0
+    )
+    client = client_for(officer)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+
+    listing = client.get(URL).json()["results"]
+    detail = client.get(f"{URL}{report_a.pk}/").json()
+
+    closed = "The period 2025-10 is closed."
+    assert {row["id"]: row["locked_because"] for row in listing} == {
+        report_a.pk: closed,
+        report_b.pk: closed,
+        open_report.pk: None,
+    }
+    assert detail["locked_because"] == closed

@@ -5,6 +5,7 @@ from common.money import format_money
 from funds.models import Disbursement, Fund, FundKind
 from pairing.demo import DemoDataError, demo_seed
 from projects.warnings import warnings_refresh
+from reporting.demo import demo_targets_seed
 from stats.demo import demo_statistics_delete, demo_statistics_seed
 
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         figures = demo_statistics_seed(program=program)
         if figures:
             self.stdout.write(f"Sample statistics (source 示例数据): {figures} figures, gaps recomputed")
+        targets = demo_targets_seed(program=program)
+        if targets:
+            self.stdout.write(f"Sample targets (示例): {targets} created")
         # The daily job would colour the projects tomorrow; do it now so the demo shows its warnings at once.
         refreshed = warnings_refresh(program=program)
         colours = ", ".join(f"{n} {colour}" for colour, n in sorted(refreshed.by_colour.items()))

@@ -1,0 +1,181 @@
+"""Exports of admin changelists: the "Export CSV" and "Export Excel" buttons of every list page.
+
+An export holds what the changelist shows — its filters, search, date drill-down and ordering, on every page — with
+the columns of ``list_display`` as displayed: choices as their labels, related rows by their name, ``@admin.display``
+methods as their text (HTML removed). Money is the amount in yuan followed by a ``<column>_wan`` column in 万元, both
+for a ``MoneyField`` and for a column made with ``common.admin.money_column`` (which shows 万元 text on the page);
+dates are ISO text, codes stay text. The file formats are ``common.exports``'s. Only users who may view the model
+export it; the admin site adds the URL for every registered model (``config.admin_site``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import label_for_field, lookup_field
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.hashable import make_hashable
+from django.utils.html import strip_tags
+from django.utils.translation import gettext
+
+from common import exports
+from common.money import MoneyField, yuan
+
+EXPORT_URL_NAME = "%s_%s_changelist_export"  # app label, model name
+CHUNK_SIZE = 2000
+
+
+def _text(value: Any) -> str:
+    """What a cell of the changelist reads, without its markup."""
+    text = str(value)
+    if "<" in text:
+        text = strip_tags(text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text.strip()
+
+
+def _plain(value: Any) -> Any:
+    """A value as an export cell: numbers and booleans as they are, dates as ISO text, anything else as text."""
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return _text(value)
+
+
+class _Column:
+    """One entry of ``list_display``: how to read its value from a row, and whether it is money."""
+
+    def __init__(self, name: str | Callable, model_admin: admin.ModelAdmin) -> None:
+        self.name = name
+        self.key = name if isinstance(name, str) else name.__name__
+        self.model_admin = model_admin
+        label, attr = label_for_field(name, model_admin.model, model_admin, return_attr=True)
+        self.label = _text(label)
+        # A money_column() knows the amount behind its 万元 text.
+        self.money_amount: Callable[[models.Model], Decimal | None] | None = getattr(attr, "money_amount", None)
+        field = None
+        if isinstance(name, str):
+            try:
+                field = model_admin.model._meta.get_field(name)
+            except FieldDoesNotExist:  # a method, a property, a path through relations
+                field = None
+        self.is_money = self.money_amount is not None or isinstance(field, MoneyField)
+        self._choices: dict[Any, Any] | None = None
+
+    def columns(self) -> list[exports.Column]:
+        if self.is_money:
+            return exports.money_columns(self.key, self.label)
+        return [exports.Column(self.key, self.label)]
+
+    def cells(self, obj: models.Model) -> list[Any]:
+        if self.money_amount is not None:
+            return self._money(self.money_amount(obj))
+        try:
+            field, attr, value = lookup_field(self.name, obj, self.model_admin)
+        except ObjectDoesNotExist:
+            field, attr, value = None, None, None
+        if self.is_money:
+            return self._money(value)
+        return [self._display(field, attr, value)]
+
+    @staticmethod
+    def _money(amount: Decimal | None) -> list[Decimal | None]:
+        # Sums and differences computed in the database may come without their two places.
+        amount = None if amount is None else yuan(amount)
+        return [amount, exports.wan(amount)]
+
+    def _display(self, field, attr, value: Any) -> Any:
+        if value is None:
+            return None
+        if field is None or field.auto_created:
+            if getattr(attr, "boolean", False) or getattr(getattr(attr, "fget", None), "boolean", False):
+                return bool(value)
+            return _plain(value)
+        if field.choices:
+            if self._choices is None:  # once per column: the field flattens its choices on every call
+                self._choices = {make_hashable(key): label for key, label in field.flatchoices}
+            return _text(self._choices.get(make_hashable(value), value))
+        if field.is_relation:
+            return _text(value)
+        return _plain(value)
+
+
+def changelist_table(changelist: ChangeList) -> exports.Table:
+    """The rows of ``changelist``, every page of them, with the columns of its ``list_display``."""
+    entries = [_Column(name, changelist.model_admin) for name in changelist.list_display if name != "action_checkbox"]
+
+    def rows() -> Iterator[list[Any]]:
+        queryset = changelist.queryset
+        # Prefetched relations need chunks of their own when iterating; select_related ones come with the rows.
+        for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
+            yield [cell for entry in entries for cell in entry.cells(obj)]
+
+    return exports.Table(columns=[column for entry in entries for column in entry.columns()], rows=rows())
+
+
+def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_format: str) -> HttpResponse:
+    """The changelist of ``model_admin`` under the request's query string, as a file."""
+    if file_format not in exports.FORMATS:
+        raise Http404
+    if not model_admin.has_view_or_change_permission(request):
+        raise PermissionDenied
+    opts = model_admin.model._meta
+    changelist_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+    except IncorrectLookupParameters:
+        # As the changelist itself does: back to the list with its "invalid filter" flag.
+        return HttpResponseRedirect(f"{changelist_url}?{ERROR_FLAG}=1")
+    limit = exports.max_rows(file_format)
+    if changelist.result_count > limit:
+        messages.error(
+            request,
+            gettext("An export holds at most %(limit)s rows and this list has %(count)s: narrow it with filters.")
+            % {"limit": f"{limit:,}", "count": f"{changelist.result_count:,}"},
+        )
+        return HttpResponseRedirect(f"{changelist_url}{changelist.get_query_string()}")
+    stem = opts.model_name
+    response = HttpResponse(
+        exports.write(changelist_table(changelist), file_format, title=stem),
+        content_type=exports.MEDIA_TYPES[file_format] + ("; charset=utf-8" if file_format == exports.CSV else ""),
+    )
+    response["Content-Disposition"] = exports.attachment(stem, file_format)
+    return response
+
+
+def export_urls(site: admin.AdminSite) -> list[URLPattern]:
+    """``<app>/<model>/export/<csv|xlsx>/`` for every model registered on ``site``, named
+    ``admin:<app>_<model>_changelist_export``. They go before the models' own URLs, whose catch-all would take them
+    for an object's key."""
+
+    def view_of(model_admin: admin.ModelAdmin):
+        def view(request: HttpRequest, file_format: str) -> HttpResponse:
+            return export_changelist(request, model_admin, file_format)
+
+        return site.admin_view(view)
+
+    return [
+        path(
+            f"{model._meta.app_label}/{model._meta.model_name}/export/<str:file_format>/",
+            view_of(model_admin),
+            name=EXPORT_URL_NAME % (model._meta.app_label, model._meta.model_name),
+        )
+        for model, model_admin in site._registry.items()
+    ]

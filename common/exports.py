@@ -1,0 +1,200 @@
+"""Tables written as CSV or Excel files: the API's list exports and the admin's changelist exports.
+
+Both build a ``Table`` — columns with a stable name and a label in the reader's language, rows of plain values (text,
+whole numbers, booleans, ``Decimal``) — and leave the file format to this module:
+
+- CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly, and has one header row of column
+  names. Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return, and not a plain number) is prefixed with an apostrophe.
+- XLSX has the column names in row 1, their labels in row 2 and the data from row 3, with the panes frozen below
+  the labels. Text stays text (cell type string, number format ``@``), so adcodes and other codes keep every digit;
+  money is numeric: yuan as ``#,##0.00``, 万元 with up to six decimals, exact to the fen.
+
+Money columns hold yuan and are followed by a ``<name>_wan`` column in 万元 (``money_columns``, ``wan``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+MEDIA_TYPES = {CSV: "text/csv", XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+# Column kinds: money in yuan, the same in 万元, and everything else (written as the value's own type).
+VALUE = "value"
+MONEY = "money"
+WAN = "wan"
+
+WAN_SUFFIX = "_wan"
+YUAN_FORMAT = "#,##0.00"
+WAN_FORMAT = "#,##0.00####"  # six places keep the fen: ¥0.01 is 0.000001 万元
+TEXT_FORMAT = "@"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+LABEL_FONT = Font(italic=True, color="555555")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+_SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+def max_rows(file_format: str) -> int:
+    """The most rows one export may hold; beyond it the caller is asked to narrow the list. ``EXPORT_MAX_ROWS`` for
+    every format and ``EXPORT_MAX_XLSX_ROWS`` for a workbook, which takes several times a CSV's time to write: an
+    export is made within one request, and must be done before the server gives up on it."""
+    limit = settings.EXPORT_MAX_ROWS
+    if file_format == XLSX:
+        limit = min(limit, settings.EXPORT_MAX_XLSX_ROWS)
+    return limit
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # stable, for machines: a field name, `parent.child`, or `<name>_wan`
+    label: str  # for people, in the reader's language
+    kind: str = VALUE
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: Iterable[Sequence[Any]]  # one value per column
+
+
+def money_columns(name: str, label: str) -> list[Column]:
+    """An amount in yuan and, beside it, the same in 万元."""
+    return [
+        Column(name, gettext("%(label)s (yuan)") % {"label": label}, MONEY),
+        Column(f"{name}{WAN_SUFFIX}", gettext("%(label)s (10,000 yuan)") % {"label": label}, WAN),
+    ]
+
+
+def wan(amount: Decimal | str | None) -> Decimal | None:
+    """Yuan to 万元, exactly: a shift of the decimal point (¥1,234.56 → 0.123456)."""
+    if amount is None or amount == "":
+        return None
+    return Decimal(amount).scaleb(-4)
+
+
+def filename(stem: str, file_format: str) -> str:
+    return f"{stem}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+
+
+def attachment(stem: str, file_format: str) -> str:
+    """The ``Content-Disposition`` header of a download named ``<stem>-<today>.<format>``."""
+    return content_disposition_header(as_attachment=True, filename=filename(stem, file_format))
+
+
+def write(table: Table, file_format: str, *, title: str = "") -> bytes:
+    return write_xlsx(table, title=title) if file_format == XLSX else write_csv(table)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+
+def csv_text(value: Any) -> str:
+    """A value as the text of a CSV cell: empty for none, ``true``/``false``, decimals in plain notation."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, str):
+        if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+            # A spreadsheet would run it as a formula (CSV injection); the apostrophe makes it text.
+            return f"'{value}"
+        return value
+    return str(value)
+
+
+def csv_chunks(table: Table) -> Iterator[str]:
+    """The file line by line, the byte-order mark first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(values: Iterable[str]) -> str:
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield "\ufeff"
+    yield line(column.name for column in table.columns)
+    for row in table.rows:
+        yield line(csv_text(value) for value in row)
+
+
+def write_csv(table: Table) -> bytes:
+    return "".join(csv_chunks(table)).encode("utf-8")
+
+
+# --- XLSX --------------------------------------------------------------------------------------------------------
+
+
+def _sheet_title(title: str) -> str:
+    return (_SHEET_TITLE_UNSAFE.sub("-", title) or "export")[:31]
+
+
+def _text_cell(sheet, text: str, **style) -> WriteOnlyCell:
+    # Characters XML cannot hold (control characters) are dropped; openpyxl would refuse the whole file.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    # openpyxl would read "=…" as a formula and "#N/A" as an error: text is text.
+    cell.data_type = "s"
+    cell.number_format = TEXT_FORMAT
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
+
+
+def _number_cell(sheet, amount: Decimal | str | None, number_format: str) -> WriteOnlyCell | None:
+    if amount is None or amount == "":
+        return None
+    cell = WriteOnlyCell(sheet, value=Decimal(amount))
+    cell.number_format = number_format
+    return cell
+
+
+def _xlsx_cell(sheet, column: Column, value: Any) -> Any:
+    if column.kind == MONEY:
+        return _number_cell(sheet, value, YUAN_FORMAT)
+    if column.kind == WAN:
+        return _number_cell(sheet, value, WAN_FORMAT)
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
+    return value  # None, bool, int, float and Decimal as they are
+
+
+def write_xlsx(table: Table, *, title: str = "") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    for index, column in enumerate(table.columns, start=1):
+        width = max(len(column.name), len(column.label) * 2 if not column.label.isascii() else len(column.label))
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 40)
+    sheet.freeze_panes = "A3"
+    sheet.append([_text_cell(sheet, column.name, font=HEADER_FONT, fill=HEADER_FILL) for column in table.columns])
+    sheet.append([_text_cell(sheet, column.label, font=LABEL_FONT) for column in table.columns])
+    for row in table.rows:
+        sheet.append([_xlsx_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,113 @@
+"""The dashboard page (``/dashboard/``): a frame the browser fills from the reporting API, so every number on it is
+the API's, scoped to the signed-in user."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.access import access_for, pairing_q
+from pairing.models import Pairing, Program
+from stats.models import Indicator
+
+from .selectors import periods_with_results
+
+
+def _programs_for(access) -> list[Program]:
+    programs = Program.objects.order_by("-start_date", "code")
+    if access.is_liaison:
+        mine = Pairing.objects.filter(pairing_q(access.county)).values("program")
+        programs = programs.filter(pk__in=mine)
+    return list(programs)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("liaison:login"))
+    access = access_for(request.user)
+    if not access.has_role:
+        return render(request, "reporting/forbidden.html", status=403)
+    programs = _programs_for(access)
+    program = next((p for p in programs if p.code == request.GET.get("program")), programs[0] if programs else None)
+    periods = periods_with_results(program) if program else []
+    annual = [p for p in periods if len(p) == 4]
+    default_period = annual[0] if annual else (periods[0] if periods else "")
+    period = request.GET.get("period") if request.GET.get("period") in periods else default_period
+    has_sample = bool(program) and Pairing.objects.filter(program=program, is_sample=True).exists()
+    config = {
+        "program": program.code if program else None,
+        "period": period,
+        "province": program.province_id if program else None,
+        "api": reverse("api-root"),
+        "indicators": [{"code": code, "label": str(label)} for code, label in Indicator.choices],
+        "texts": {
+            "table": _("Table"),
+            "chart": _("Chart"),
+            "download": _("Download CSV"),
+            "no_data": _("No data for this selection."),
+            "load_failed": _("The data could not be loaded."),
+            "weak": _("Weak county"),
+            "strong": _("Strong county"),
+            "gap_pp": _("Gap to the province (pp)"),
+            "rank": _("Rank in the province"),
+            "reached": _("Reached the stage or beyond"),
+            "now": _("At the stage now"),
+            "progress": _("Progress (%)"),
+            "met": _("met"),
+            "not_met": _("not yet"),
+            "pp": _("pp"),
+            "wan": _("10k yuan"),
+            "yi": _("100M yuan"),
+            "cards": {
+                "pairings": _("Active pairings"),
+                "pairings_detail": _("%(documented)s documented, %(sample)s sample"),
+                "weak_counties": _("Weak counties"),
+                "projects": _("Projects"),
+                "investment": _("Investment completed"),
+                "investment_detail": _("of %(planned)s planned"),
+                "fund": _("Guidance fund paid"),
+                "fund_detail": _("of %(total)s, %(used)s used"),
+                "bonds": _("Special bonds issued"),
+                "bonds_detail": _("quota %(quota)s"),
+                "orders": _("Cross-county orders"),
+                "orders_detail": _("%(count)s orders this year"),
+                "warnings": _("Red / yellow warnings"),
+                "warnings_detail": _("%(blue)s on track (blue)"),
+                "gdp": _("Weak counties' GDP growth"),
+                "gdp_detail": _("province %(province)s, gap %(gap)s pp (%(covered)s of %(total)s counties)"),
+            },
+            "columns": {
+                "adcode": _("adcode"),
+                "county": _("county"),
+                "role": _("role"),
+                "pairing": _("pairing"),
+                "indicator": _("indicator"),
+                "growth": _("growth (%)"),
+                "province_growth": _("province growth (%)"),
+                "period": _("period"),
+                "rank_change": _("rank change"),
+                "stage": _("stage"),
+                "year": _("year"),
+                "metric": _("metric"),
+                "target": _("target"),
+                "actual": _("actual (computed)"),
+                "met": _("met?"),
+            },
+        },
+    }
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "programs": programs,
+            "program": program,
+            "periods": periods,
+            "period": period,
+            "access": access,
+            "has_sample": has_sample,
+            "config": config,
+        },
+    )

@@ -1,0 +1,351 @@
+"""``?format=csv`` and ``?format=xlsx`` on the API's lists: the whole list the JSON pages would give, for every role.
+
+Each export is read back (``csv`` / ``openpyxl``) and compared with the JSON list under the same query, every page of
+it concatenated: the same rows in the same order, the same values, nested objects as ``parent.child`` columns, each
+money field followed by ``<field>_wan`` = yuan / 10,000. Adcodes and other codes stay text (XLSX cells of type
+string, leading zeros intact); CSV starts with a byte-order mark. Anonymous callers get 401, users without a role
+403, both in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from funds.factories import FundFactory
+from funds.services import allocation_create, disbursement_create
+from pairing.factories import ParkFactory, ParkPartnerFactory
+from projects.factories import ProjectFactory
+from projects.models import Stage
+from projects.reports import ReportData, progress_report_save
+from stats.demo import demo_statistics_seed
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("officer", "finance", "leader", "liaison_a", "liaison_b")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Endpoint → (query, the money fields of its rows). The JSON is read in pages of two rows, so most span several.
+LISTS = {
+    "projects": ({"stage": "signed"}, {"planned_investment", "completed_investment"}),
+    "progress-reports": ({}, {"cumulative_investment", "month_investment", "output_value", "tax_paid"}),
+    "allocations": ({}, {"amount", "disbursed"}),
+    "gaps": ({"program": "sd-test", "period": "2025"}, set()),
+    "regions": ({"province": "370000"}, set()),
+    "pairings": ({}, set()),
+    "parks": ({}, set()),
+}
+
+
+@pytest.fixture
+def world(program, pairing_a, pairing_b, liaison_a, liaison_b):
+    """Both sides: projects in several stages (one with a leading-zero code and amounts with fen), reports, a
+    guidance fund's allocations with a disbursement, parks with partners, and the sample statistics' gaps."""
+    for side, pairing, liaison in (("A", pairing_a, liaison_a), ("B", pairing_b, liaison_b)):
+        signed = [
+            ProjectFactory(pairing=pairing, code=f"{side}-{n:03d}", stage=Stage.SIGNED, signed_date=dt.date(2025, 3, n))
+            for n in range(1, 4)
+        ]
+        ProjectFactory(pairing=pairing, code=f"{side}-PIPE", stage=Stage.PIPELINE, signed_date=None)
+        for n, project in enumerate(signed, start=1):
+            data = ReportData(
+                stage=Stage.SIGNED,
+                cumulative_investment=Decimal(f"{n}2345678.91"),
+                month_investment=Decimal("0.01"),
+            )
+            progress_report_save(project=project, period="2025-09", data=data, by=liaison)
+        park = ParkFactory(pairing=pairing, name=f"共建产业园 {side}")
+        ParkPartnerFactory(park=park, county=pairing.strong_county, tax_share_pct=60, output_share_pct=50)
+        ParkPartnerFactory(park=park, county=pairing.weak_county, tax_share_pct=40, output_share_pct=50)
+    ProjectFactory(pairing=pairing_a, code="007001", stage=Stage.SIGNED, planned_investment=Decimal("98765432.10"))
+    fund = FundFactory(program=program, year=2025, total=Decimal("900000000.00"))
+    for pairing, amounts in ((pairing_a, ("12345678.91", "50000000.00")), (pairing_b, ("30000000.00", "0.05"))):
+        for amount in amounts:
+            allocation = allocation_create(
+                fund=fund, county=pairing.weak_county, amount=Decimal(amount), allocated_on=dt.date(2025, 3, 1)
+            )
+        disbursement_create(allocation=allocation, amount=Decimal("0.01"), paid_on=dt.date(2025, 4, 1))
+    demo_statistics_seed(program=program)
+
+
+@pytest.fixture
+def clients(request, world) -> dict:
+    return {role: client_for(request.getfixturevalue(role)) for role in ROLES}
+
+
+# --- Reading both sides back --------------------------------------------------------------------------------------
+
+
+def json_rows(client, url: str, query: dict) -> list[dict]:
+    """The JSON list, every page of two rows concatenated (or the whole list, for an unpaged endpoint)."""
+    rows, page = [], 1
+    while True:
+        response = client.get(url, {**query, "page_size": 2, "page": page})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        if isinstance(body, list):
+            return body
+        rows += body["results"]
+        if body["next"] is None:
+            return rows
+        page += 1
+
+
+def flatten(row: dict, money: set[str], prefix: str = "") -> dict:
+    """A JSON row as export columns: nested objects as `parent.child`, lists joined, `_wan` beside the money."""
+    flat = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, money, f"{name}."))
+        elif isinstance(value, list):
+            flat[name] = "; ".join(
+                str(item)
+                if isinstance(item, str | int)
+                else json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+                for item in value
+            )
+        else:
+            flat[name] = value
+            if name in money:
+                flat[f"{name}_wan"] = None if value is None else Decimal(value) / 10000
+    return flat
+
+
+def expand(rows: list[dict], header: list[str]) -> list[dict]:
+    """An absent nested object (null in the JSON) is its columns in the export, all empty."""
+    expanded = []
+    for row in rows:
+        out = {}
+        for name, value in row.items():
+            children = [column for column in header if column.startswith(f"{name}.")]
+            if value is None and name not in header and children:
+                out.update(dict.fromkeys(children))
+            else:
+                out[name] = value
+        expanded.append(out)
+    return expanded
+
+
+def as_csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def read_csv(response) -> tuple[list[str], list[dict]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "CSV without a byte-order mark: Excel would garble the Chinese"
+    reader = csv.reader(io.StringIO(text[1:]))
+    header = next(reader)
+    return header, [dict(zip(header, line, strict=True)) for line in reader]
+
+
+def read_xlsx(response) -> tuple[list[str], list[dict]]:
+    assert response["Content-Type"] == XLSX_TYPE
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    lines = list(sheet.iter_rows())
+    header = [cell.value for cell in lines[0]]
+    labels = [cell.value for cell in lines[1]]
+    assert all(labels), "every column has a label in row 2"
+    return header, [dict(zip(header, line, strict=True)) for line in lines[2:]]
+
+
+def assert_csv_equals(expected: list[dict], header: list[str], rows: list[dict]) -> None:
+    expected = expand(expected, header)
+    assert len(rows) == len(expected)
+    assert all(list(row) == header for row in expected)
+    for want, got in zip(expected, rows, strict=True):
+        for name, value in want.items():
+            if name.endswith("_wan") and value is not None:
+                assert Decimal(got[name]) == value, name
+            else:
+                assert got[name] == as_csv_text(value), name
+
+
+def assert_xlsx_equals(expected: list[dict], header: list[str], rows: list[dict], money: set[str]) -> None:
+    expected = expand(expected, header)
+    assert len(rows) == len(expected)
+    assert all(list(row) == header for row in expected)
+    for want, got in zip(expected, rows, strict=True):
+        for name, value in want.items():
+            cell = got[name]
+            if value is None or value == "":
+                assert cell.value is None, name
+            elif name in money or name.endswith("_wan"):
+                # Numbers for the money, exact to the fen.
+                assert cell.data_type == "n", name
+                assert Decimal(str(cell.value)) == Decimal(value), name
+                assert cell.number_format.startswith("#,##0.00"), name
+            elif isinstance(value, str):
+                assert cell.data_type == "s", name  # text stays text, codes included
+                assert cell.number_format == "@", name
+                assert cell.value == value, name
+            else:
+                assert cell.value == value, name
+
+
+# --- The exports --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_export_equals_the_json_list(clients, role, endpoint):
+    query, money = LISTS[endpoint]
+    client = clients[role]
+    url = f"/api/v1/{endpoint}/"
+    expected = [flatten(row, money) for row in json_rows(client, url, query)]
+    assert expected, "the data give every role rows of every list"
+
+    header, rows = read_csv(client.get(url, {**query, "format": "csv"}))
+    assert_csv_equals(expected, header, rows)
+
+    header, rows = read_xlsx(client.get(url, {**query, "format": "xlsx"}))
+    assert_xlsx_equals(expected, header, rows, money)
+
+
+def test_every_list_is_exported_whole_and_scoped(clients):
+    """Several pages of JSON for everyone; a liaison's export holds their own pairings' rows, the officer's both."""
+    query, _money = LISTS["projects"]
+    officer = read_csv(clients["officer"].get("/api/v1/projects/", {**query, "format": "csv", "page": 2}))[1]
+    liaison = read_csv(clients["liaison_a"].get("/api/v1/projects/", {**query, "format": "csv"}))[1]
+    assert len(officer) == 7  # three signed projects a side and the leading-zero one; `page` does not apply
+    assert {row["county"] for row in officer} == {"370405", "371328"}
+    assert {row["county"] for row in liaison} == {"370405"}
+    assert len(liaison) == 4
+
+
+def test_codes_stay_text_and_money_keeps_the_fen(clients):
+    client = clients["officer"]
+    header, rows = read_xlsx(client.get("/api/v1/projects/", {"search": "007001", "format": "xlsx"}))
+    (row,) = rows
+    assert (row["code"].value, row["code"].data_type) == ("007001", "s")
+    assert (row["county"].value, row["county"].data_type) == ("370405", "s")
+    assert Decimal(str(row["planned_investment"].value)) == Decimal("98765432.10")
+    assert Decimal(str(row["planned_investment_wan"].value)) == Decimal("9876.54321")
+    assert header.index("planned_investment_wan") == header.index("planned_investment") + 1
+
+    _header, rows = read_csv(client.get("/api/v1/projects/", {"search": "007001", "format": "csv"}))
+    assert (rows[0]["code"], rows[0]["planned_investment"], rows[0]["planned_investment_wan"]) == (
+        "007001",
+        "98765432.10",
+        "9876.543210",
+    )
+
+
+def test_nested_objects_become_columns(clients):
+    _header, rows = read_csv(clients["officer"].get("/api/v1/pairings/", {"format": "csv"}))
+    row = next(row for row in rows if row["weak_county.adcode"] == "370405")
+    assert (row["strong_county.adcode"], row["strong_county.name"]) == ("370211", "黄岛区")
+    # A pairing without a source document still has the source's columns, empty.
+    assert "provenance.source.title" in row
+
+
+def test_the_download_is_named_after_the_list_and_the_day(clients):
+    response = clients["officer"].get("/api/v1/progress-reports/", {"format": "xlsx"})
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="progress-report-{today}.xlsx"'
+    response = clients["officer"].get("/api/v1/regions/", {"format": "csv"})
+    assert response["Content-Disposition"] == f'attachment; filename="region-{today}.csv"'
+
+
+def test_text_a_spreadsheet_would_run_is_defused(clients, pairing_a):
+    ProjectFactory(pairing=pairing_a, code="F-1", name='=HYPERLINK("http://example.org","x")')
+    client = clients["officer"]
+    _header, rows = read_csv(client.get("/api/v1/projects/", {"search": "F-1", "format": "csv"}))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://example.org","x")'
+    _header, rows = read_xlsx(client.get("/api/v1/projects/", {"search": "F-1", "format": "xlsx"}))
+    assert (rows[0]["name"].value, rows[0]["name"].data_type) == ('=HYPERLINK("http://example.org","x")', "s")
+
+
+def test_an_accept_header_asks_for_an_export_too(clients):
+    response = clients["officer"].get("/api/v1/regions/", HTTP_ACCEPT="text/csv")
+    _header, rows = read_csv(response)
+    assert {"370405", "371328"} <= {row["adcode"] for row in rows}
+    assert clients["officer"].get("/api/v1/regions/", {"format": "api"})["Content-Type"].startswith("text/html")
+
+
+def test_an_empty_list_still_has_its_columns(clients):
+    response = clients["officer"].get("/api/v1/projects/", {"search": "nothing of the sort", "format": "csv"})
+    header, rows = read_csv(response)
+    assert rows == []
+    assert header[:3] == ["id", "code", "name"]
+    assert header.index("planned_investment_wan") == header.index("planned_investment") + 1
+
+
+# --- Who may export, and what is refused --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_anonymous_and_roleless_callers_are_refused_in_json(world, api_client, norole, file_format):
+    response = api_client.get("/api/v1/projects/", {"format": file_format})
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+    assert "Content-Disposition" not in response
+
+    response = client_for(norole).get("/api/v1/projects/", {"format": file_format})
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_a_bad_filter_is_a_json_400(clients):
+    response = clients["officer"].get("/api/v1/projects/", {"county": "37", "format": "csv"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "county" in response.json()
+
+
+def test_a_list_longer_than_the_limit_is_refused(clients, settings):
+    settings.EXPORT_MAX_ROWS = 3
+    client = clients["officer"]
+    response = client.get("/api/v1/projects/", {"format": "xlsx"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "format" in response.json()
+    narrowed = client.get("/api/v1/projects/", {"format": "csv", "county": "370405", "stage": "pipeline"})
+    assert narrowed.status_code == 200
+
+
+def test_a_workbook_has_a_limit_of_its_own(clients, settings):
+    settings.EXPORT_MAX_XLSX_ROWS = 3
+    client = clients["officer"]
+    assert client.get("/api/v1/projects/", {"format": "xlsx"}).status_code == 400
+    assert client.get("/api/v1/projects/", {"format": "csv"}).status_code == 200
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_exports_are_offered_on_lists_only(clients, file_format):
+    client = clients["officer"]
+    region = client.get("/api/v1/regions/370405/", {"format": file_format})
+    assert region.status_code == 406
+    assert region["Content-Type"] == "application/json"
+    summary = client.get("/api/v1/gaps/summary/", {"program": "sd-test", "period": "2025", "format": file_format})
+    assert summary.status_code == 406
+    assert client.get("/api/v1/regions/370405/").status_code == 200
+
+
+def test_the_schema_offers_the_exports_on_list_operations(clients):
+    schema = clients["officer"].get("/api/schema/", {"format": "json"}).json()
+    listing = schema["paths"]["/api/v1/projects/"]["get"]
+    assert set(listing["responses"]["200"]["content"]) == {"application/json", "text/csv", XLSX_TYPE}
+    assert listing["responses"]["200"]["content"][XLSX_TYPE]["schema"] == {"type": "string", "format": "binary"}
+    assert {"csv", "xlsx"} <= set(next(p for p in listing["parameters"] if p["name"] == "format")["schema"]["enum"])
+    assert set(listing["responses"]["400"]["content"]) == {"application/json"}
+    detail = schema["paths"]["/api/v1/projects/{id}/"]["get"]
+    assert set(detail["responses"]["200"]["content"]) == {"application/json"}
+    assert not any(p["name"] == "format" for p in detail.get("parameters", []))
+    create = schema["paths"]["/api/v1/progress-reports/"]["post"]
+    assert set(create["responses"]["201"]["content"]) == {"application/json"}
