@@ -70,6 +70,7 @@ class Command(BaseCommand):
             page = reverse("liaison:projects") if role == "liaison" else reverse("admin:index")
             self.stdout.write(f"  {role}: {base_url}{page}  user: {username}  (same password)")
         self.stdout.write(f"API docs: {base_url}{reverse('swagger-ui')}")
+        self.stdout.write(f"Dashboard: {base_url}{reverse('reporting:dashboard')}  (every account above)")
 
     def _demo_accounts(self, User, password: str) -> list[tuple[str, str]]:
         """The role accounts (created once; their county must be loaded). Returns (username, role) pairs."""
