@@ -19,6 +19,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.forms.models import InlineForeignKeyField, construct_instance
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,27 @@ class TrackerModelAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin_extra/admin.css"]}
+
+
+class GeneratedDocumentAdmin(TrackerModelAdmin):
+    """Admin of documents that only their service writes (bulletins, evaluation reports): listed and read, generated
+    from the admin's own form by whoever may add them, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_generate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def _url(self, name: str, *args: Any) -> str:
+        """The admin URL ``<app>_<model>_<name>`` of this model (changelist, change, and the admin's own views)."""
+        return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
 
 
 # --- Service-backed writes -------------------------------------------------------------------------------------------

@@ -18,13 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import TrackerModelAdmin, add_service_error
+from common.admin import GeneratedDocumentAdmin, add_service_error
 from pairing.models import Program
 
 from .bulletins import (
@@ -109,7 +109,7 @@ class BulletinGenerateForm(forms.Form):
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(TrackerModelAdmin):
+class BulletinAdmin(GeneratedDocumentAdmin):
     list_display = ["program", "period", "generated_at", "generated_by", "print_link", "download_link"]
     list_display_links = ["period"]
     list_filter = ["program"]
@@ -119,22 +119,6 @@ class BulletinAdmin(TrackerModelAdmin):
     fields = ["program", "period", "generated_at", "generated_by", "print_link", "download_link"]
     readonly_fields = fields
     actions = ["generate_again"]
-
-    # Bulletins are written by their service only: generated (again), never edited or deleted by hand.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Bulletin | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Bulletin | None = None) -> bool:
-        return False
-
-    def has_generate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
-
-    def _url(self, name: str, *args: Any) -> str:
-        return reverse(f"{self.admin_site.name}:projects_bulletin_{name}", args=args)
 
     def get_urls(self):
         view = self.admin_site.admin_view

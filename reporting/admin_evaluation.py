@@ -8,19 +8,17 @@ hand. The files are served by staff-only views of this admin, never from a publi
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import TrackerModelAdmin, add_service_error
+from common.admin import GeneratedDocumentAdmin, add_service_error
 from pairing.models import Program
 
 from .downloads import report_file_response, report_filename
@@ -44,7 +42,7 @@ class EvaluationReportRequestForm(forms.Form):
 
 
 @admin.register(EvaluationReport)
-class EvaluationReportAdmin(TrackerModelAdmin):
+class EvaluationReportAdmin(GeneratedDocumentAdmin):
     list_display = [
         "program",
         "year",
@@ -75,21 +73,6 @@ class EvaluationReportAdmin(TrackerModelAdmin):
         "finished_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: EvaluationReport | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: EvaluationReport | None = None) -> bool:
-        return False
-
-    def has_generate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
-
-    def _url(self, name: str, *args: Any) -> str:
-        return reverse(f"{self.admin_site.name}:reporting_evaluationreport_{name}", args=args)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -103,9 +103,6 @@ def _actuals(targets: list[Target]) -> dict[int, Decimal | None]:
         by_metric[target.metric].append(target)
     actuals: dict[int, Decimal | None] = {}
 
-    def keys(group: list[Target]) -> tuple[set[int], set[str], set[int]]:
-        return {t.program_id for t in group}, {t.county_id for t in group}, {t.year for t in group}
-
     project_metrics = (
         Metric.PROJECTS_OVER,
         Metric.PROJECTS_STARTED,
@@ -117,7 +114,9 @@ def _actuals(targets: list[Target]) -> dict[int, Decimal | None]:
     # page costs the same number of queries whatever mix of metrics it holds.
     if not targets:
         return actuals
-    programs, counties, years = keys(targets)
+    programs = {t.program_id for t in targets}
+    counties = {t.county_id for t in targets}
+    years = {t.year for t in targets}
     # One query for the four project metrics: the projects of the targets' pairings, each with its investment
     # as of the last approved report of every year the targets name (one annotation per year).
     done_by_year = {

@@ -21,7 +21,6 @@ from accounts.api import RolePermission
 from reporting import selectors
 from reporting.boundaries import province_geojson
 from reporting.models import Target
-from reporting.targets import targets_progress
 
 from .serializers import (
     BoundaryQuerySerializer,
@@ -158,21 +157,3 @@ class TargetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.scoped_targets(user=self.request.user)
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "progress": _LazyProgress()}
-
-    def get_serializer(self, *args, **kwargs):
-        serializer = super().get_serializer(*args, **kwargs)
-        if args:
-            instances = args[0]
-            targets = list(instances) if not isinstance(instances, Target) else [instances]
-            serializer.context["progress"].fill(targets)
-        return serializer
-
-
-class _LazyProgress(dict):
-    """target id → its progress, computed for the whole page at once."""
-
-    def fill(self, targets: list[Target]) -> None:
-        self.update({p.target.pk: p for p in targets_progress(targets)})

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from common.api.fields import MoneySerializerField, SlugRelatedField
 from pairing.models import Program
 from reporting.models import Target
+from reporting.targets import TargetProgress, targets_progress
 from stats.api.serializers import GROWTH, _period
 from stats.models import Indicator
 
@@ -153,6 +154,15 @@ class FunnelSerializer(serializers.Serializer):
     now = serializers.IntegerField(help_text=_("Live projects at this stage now"))
 
 
+class TargetListSerializer(serializers.ListSerializer):
+    """Computes the actuals of the targets it lists in one go (a fixed number of queries per page)."""
+
+    def to_representation(self, data):
+        targets = list(data.all() if hasattr(data, "all") else data)
+        self.context.setdefault("progress", {}).update({p.target.pk: p for p in targets_progress(targets)})
+        return super().to_representation(targets)
+
+
 class TargetSerializer(serializers.ModelSerializer):
     """A target with its actual, computed from the data (``actual`` is null while there is nothing to compute)."""
 
@@ -169,6 +179,7 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
+        list_serializer_class = TargetListSerializer
         fields = [
             "id",
             "program",
@@ -191,8 +202,12 @@ class TargetSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _progress(self, target: Target):
-        return self.context["progress"][target.pk]
+    def _progress(self, target: Target) -> TargetProgress:
+        # A list computes the progress of its whole page at once (TargetListSerializer); a single target its own.
+        progress = self.context.setdefault("progress", {})
+        if target.pk not in progress:
+            progress.update({p.target.pk: p for p in targets_progress([target])})
+        return progress[target.pk]
 
     @staticmethod
     def _text(value):
