@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.access import access_for, pairing_q, scope
-from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty, Region
+from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty
 from stats.models import GapResult, Indicator
-from stats.selectors import gaps_summary
+from stats.selectors import gaps_summary, program_counties
 
 from .boundaries import centre_points
 from .models import Target
@@ -121,13 +121,6 @@ def program_summary(*, program: Program, period: str, user) -> dict[str, Any]:
         "moved_up": gaps["moved_up"],
         "exited_bottom_ten": gaps["exited_bottom_ten"],
     }
-
-
-def program_counties(program: Program) -> QuerySet[Region]:
-    """The county-level units the program's map and ranks are drawn over: its province's, or its own counties."""
-    if program.province_id is None:
-        return Region.objects.filter(program_roles__program=program).distinct()
-    return Region.objects.counties().filter(adcode__startswith=program.province_id[:2])
 
 
 def map_data(*, program: Program, period: str, user) -> dict[str, Any]:

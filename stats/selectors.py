@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from pairing.models import CountyRole, Program, ProgramCounty, Region
 
@@ -125,12 +126,16 @@ def program_roles(program: Program) -> dict[str, str]:
     return dict(ProgramCounty.objects.filter(program=program).values_list("county_id", "role"))
 
 
+def program_counties(program: Program) -> QuerySet[Region]:
+    """The county-level units a program's gaps and ranks are read over: its province's, or its own counties."""
+    if program.province_id is None:
+        return Region.objects.filter(program_roles__program=program).distinct()
+    return Region.objects.counties().filter(adcode__startswith=program.province_id[:2])
+
+
 def gap_rows(*, program: Program, period: str, indicator: str) -> list[GapRow]:
     """One row per county-level unit of the program's province, results or not, ordered by rank."""
-    if program.province_id is None:
-        counties = Region.objects.filter(program_roles__program=program)
-    else:
-        counties = Region.objects.counties().filter(adcode__startswith=program.province_id[:2])
+    counties = program_counties(program)
     results = {
         result.region_id: result
         for result in GapResult.objects.filter(
