@@ -23,3 +23,16 @@ SILENCED_SYSTEM_CHECKS = ["axes.W003"]
 # No throttling by accident: the fuzz test alone makes thousands of requests. tests/common/test_throttling.py sets
 # rates of its own.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "api_token"))}  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not SQLite's in-memory database: the live server of the browser tests answers a page's parallel
+    # requests in threads, and with an in-memory database every thread would use the test's one connection, which
+    # SQLite cannot share (tables locked, or a thread blocked for good). With a file each thread has its own
+    # connection; writers wait for each other instead of failing. pytest-xdist workers get a file each.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        "timeout": 60,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF",
+    }

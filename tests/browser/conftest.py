@@ -5,6 +5,7 @@ Screenshots are kept in ``artifacts/screenshots/`` for people to look at after a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -31,8 +32,15 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+# Every wait in a browser test is bounded: an element that never appears or a page that never answers fails the
+# test with Playwright's message after these many milliseconds, instead of holding up the run.
+ACTION_TIMEOUT_MS = 20_000
+NAVIGATION_TIMEOUT_MS = 30_000
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
+    """One Chromium for the whole run; tests get fresh contexts from ``browser``."""
     if not Path(CHROMIUM).exists():
         message = f"needs Chromium at {CHROMIUM} (Debian package 'chromium')"
         if IN_CI:
@@ -44,6 +52,34 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class Browser:
+    """The session's Chromium as a test sees it: contexts with bounded waits, all closed when the test ends."""
+
+    def __init__(self, chromium) -> None:
+        self._chromium = chromium
+        self._contexts: list = []
+
+    def new_context(self, **options):
+        context = self._chromium.new_context(**options)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        self._contexts.append(context)
+        return context
+
+    def close_contexts(self) -> None:
+        for context in self._contexts:
+            # Closed by the test already, or the browser went away: nothing left to close.
+            with contextlib.suppress(Exception):
+                context.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    wrapper = Browser(chromium)
+    yield wrapper
+    wrapper.close_contexts()
 
 
 @pytest.fixture

@@ -91,11 +91,11 @@ def test_round_trip_through_redis(require_redis):
     today = timezone.localdate()
     expired = PairingFactory(start_date=today - dt.timedelta(days=30), end_date=today - dt.timedelta(days=1))
 
-    with redis_app(require_redis) as roundtrip, start_worker(roundtrip, pool="solo", ping_task_timeout=10):
+    with redis_app(require_redis) as roundtrip, start_worker(roundtrip, pool="solo", ping_task_timeout=60):
         first, second = roundtrip.tasks[TASK].delay(), None
-        changed = first.get(timeout=10)
+        changed = first.get(timeout=60)
         second = roundtrip.tasks[TASK].delay()
-        again = second.get(timeout=10)
+        again = second.get(timeout=60)
         first.forget()
         second.forget()
 
@@ -106,7 +106,7 @@ def test_round_trip_through_redis(require_redis):
     assert app.conf.task_always_eager is True
 
 
-def run_local_worker(var_dir: Path, timeout: float = 20) -> tuple[bool, str]:
+def run_local_worker(var_dir: Path, timeout: float = 180) -> tuple[bool, str]:
     """Start ``celery -A config worker --beat --pool=solo`` without REDIS_URL, as ``make run`` does, wait for
     "ready" and stop it. Returns whether it got ready and what it logged."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DATABASE_URL"}}

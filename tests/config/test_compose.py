@@ -265,7 +265,7 @@ class TestEntrypoint:
             env={**clean, **env},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=240,
         )
 
     def test_migrates_and_loads_reference_data_only_when_asked(self, tmp_path):

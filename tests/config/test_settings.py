@@ -50,7 +50,7 @@ def run_settings(module: str, **env: str) -> subprocess.CompletedProcess:
         env={**clean, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
     )
 
 
@@ -157,7 +157,7 @@ class TestProduction:
             env=clean,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=240,
         )
 
         # Without any environment gunicorn and celery load production settings, which refuse to start: never
