@@ -34,9 +34,11 @@ run: $(RUN_STAMP)
 	  $(BIN)/celery -A config worker --beat --pool=solo --loglevel=warning & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
+## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set),
+## on every core (TEST_WORKERS=0 runs it in one process); each test file stays on one worker.
+TEST_WORKERS ?= auto
 test: $(TEST_STAMP) lint check-migrations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
@@ -54,7 +56,7 @@ messages: $(TEST_STAMP)
 FUZZ_EXAMPLES ?= 1000
 .PHONY: fuzz
 fuzz: $(TEST_STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --timeout=3600 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

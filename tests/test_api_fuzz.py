@@ -3,7 +3,7 @@ and as a county liaison (token auth): every answer must be no 5xx, with a docume
 and a body that matches the schema.
 
 The schema is read from the app itself (``/api/schema/``), so a view that drifts from its declaration fails here.
-The persona is drawn with each generated request, so both meet every operation. The default run generates 100
+The persona is drawn with each generated request, so both meet every operation. The default run generates 25
 requests per read operation and 10 per write (writes mostly stop at validation's 400); ``FUZZ_EXAMPLES=1000``
 (``make fuzz``) generates that many for every operation and adds schemathesis's coverage phase.
 
@@ -64,7 +64,7 @@ from projects.warnings import warnings_refresh
 from stats.demo import YEARS, demo_statistics_seed
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-READ_EXAMPLES = EXAMPLES or 100
+READ_EXAMPLES = EXAMPLES or 25
 WRITE_EXAMPLES = EXAMPLES or 10
 CHECKS = [
     not_a_server_error,

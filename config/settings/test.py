@@ -1,5 +1,8 @@
 """The test suite. Uses DATABASE_URL / REDIS_URL when given (CI points them at PostgreSQL and Redis)."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-secret-key"
@@ -36,3 +39,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF",
     }
+
+# pytest-xdist runs the suite in several processes (gw0, gw1, …): each gets a Redis database of its own, so a test
+# that clears the cache (the throttling tests do) never clears another worker's counters. The databases get a
+# suffix from pytest-django.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):  # noqa: F405
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    _base = int(_parts.path.strip("/") or 0)
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{(_base + int(_XDIST_WORKER[2:])) % 16}"))
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL
