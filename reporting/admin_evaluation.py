@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import GeneratedDocumentAdmin, add_service_error
-from pairing.models import Program
+from pairing.models import CountyRole, Program, Region
 
 from .downloads import report_file_response, report_filename
 from .evaluation import PENDING, evaluation_report_request
@@ -39,6 +39,15 @@ class EvaluationReportRequestForm(forms.Form):
     year = forms.IntegerField(
         label=_("year"), min_value=2000, max_value=2100, help_text=_("The year the report evaluates.")
     )
+    county = forms.ModelChoiceField(
+        label=_("county"),
+        queryset=Region.objects.filter(program_roles__role=CountyRole.WEAK).distinct().order_by("adcode"),
+        required=False,
+        help_text=_(
+            "Empty: the whole program, read by the provincial roles only. A weak county: its own report, which the "
+            "liaisons of its pairing may read."
+        ),
+    )
 
 
 @admin.register(EvaluationReport)
@@ -46,6 +55,7 @@ class EvaluationReportAdmin(GeneratedDocumentAdmin):
     list_display = [
         "program",
         "year",
+        "county",
         "status_badge",
         "progress_bar",
         "step",
@@ -55,13 +65,14 @@ class EvaluationReportAdmin(GeneratedDocumentAdmin):
         "finished_at",
     ]
     list_display_links = ["year"]
-    list_filter = ["program", "year", "status"]
+    list_filter = ["program", "year", ("county", admin.EmptyFieldListFilter), "status"]
     search_fields = ["program__name", "program__code"]
-    list_select_related = ["program", "requested_by"]
+    list_select_related = ["program", "county", "requested_by"]
     ordering = ["-requested_at", "-pk"]
     fields = [
         "program",
         "year",
+        "county",
         "status_badge",
         "progress_bar",
         "step",
@@ -141,7 +152,7 @@ class EvaluationReportAdmin(GeneratedDocumentAdmin):
     def _report(self, request: HttpRequest, object_id: int) -> EvaluationReport:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        report = self.get_queryset(request).select_related("program").filter(pk=object_id).first()
+        report = self.get_queryset(request).select_related("program", "county").filter(pk=object_id).first()
         if report is None:
             raise Http404
         return report
@@ -164,6 +175,7 @@ class EvaluationReportAdmin(GeneratedDocumentAdmin):
                     report = evaluation_report_request(
                         program=form.cleaned_data["program"],
                         year=form.cleaned_data["year"],
+                        county=form.cleaned_data["county"],
                         requested_by=request.user,
                     )
                 except ValidationError as exc:

@@ -2,8 +2,11 @@
 background as HTML and PDF.
 
 - ``evaluation_report_request`` records a queued report, or returns the one already queued or running for the
-  program and year (the partial unique index ``evaluation_report_one_pending_per_program_year`` decides between two
-  concurrent requests), and enqueues the task once the transaction commits.
+  program, year and scope (the partial unique indexes ``evaluation_report_one_pending_per_program_year`` and
+  ``…_per_county_year`` decide between two concurrent requests), and enqueues the task once the transaction commits.
+- A report's scope is the whole program (``county`` empty: for the provincial roles) or one weak county: a county
+  report is gathered from that county's rows alone, so it can be given to the liaisons of its pairing without
+  carrying any other county's figures (no group figures, no list of other counties, no fund-wide totals).
 - ``evaluation_report_generate`` claims the row with a conditional ``UPDATE … WHERE status = 'queued'`` (a second
   run of the task changes nothing), gathers the figures, draws the charts, renders the HTML and the PDF and stores
   both in the default storage. Progress is written with single-row UPDATEs in autocommit, so a page polling the row
@@ -37,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from common.money import FEN, format_money
-from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty, RegionLevel
+from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty, Region, RegionLevel
 from stats.models import GapResult, Indicator, StatValue
 from stats.selectors import gaps_summary
 
@@ -87,44 +90,59 @@ def evaluation_report_check_year(*, year: int) -> None:
         )
 
 
-def _pending(program: Program, year: int) -> EvaluationReport | None:
-    return EvaluationReport.objects.filter(program=program, year=year, status__in=PENDING).first()
+def _same_scope(program: Program, year: int, county: Region | None) -> Q:
+    return Q(program=program, year=year) & (Q(county__isnull=True) if county is None else Q(county=county))
 
 
-def _give_up_stale(program: Program, year: int) -> int:
+def _pending(program: Program, year: int, county: Region | None = None) -> EvaluationReport | None:
+    return EvaluationReport.objects.filter(_same_scope(program, year, county), status__in=PENDING).first()
+
+
+def evaluation_report_check_county(*, program: Program, county: Region | None) -> None:
+    if county is None:
+        return
+    if not ProgramCounty.objects.filter(program=program, county=county, role=CountyRole.WEAK).exists():
+        raise ValidationError(
+            {"county": _("%(name)s is not a weak county of %(program)s.") % {"name": county.name, "program": program}}
+        )
+
+
+def _give_up_stale(program: Program, year: int, county: Region | None) -> int:
     now = timezone.now()
     cutoff = now - STALE_AFTER
     stale = Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(
         status=ReportStatus.QUEUED, requested_at__lt=cutoff
     )
-    return (
-        EvaluationReport.objects.filter(stale, program=program, year=year).update(
-            status=ReportStatus.FAILED,
-            step=_stored_text(STEP_FAILED),
-            error=_stored_text(
-                gettext_lazy("Given up: not finished within %(minutes)d minutes of being queued or started."),
-                {"minutes": STALE_AFTER.total_seconds() // 60},
-            ),
-            finished_at=now,
-        )
+    return EvaluationReport.objects.filter(stale, _same_scope(program, year, county)).update(
+        status=ReportStatus.FAILED,
+        step=_stored_text(STEP_FAILED),
+        error=_stored_text(
+            gettext_lazy("Given up: not finished within %(minutes)d minutes of being queued or started."),
+            {"minutes": STALE_AFTER.total_seconds() // 60},
+        ),
+        finished_at=now,
     )
 
 
-def evaluation_report_request(*, program: Program, year: int, requested_by=None) -> EvaluationReport:
-    """A queued report of ``program`` for ``year``, or the one already queued or running. The task is enqueued when
-    the caller's transaction commits (never before, or a worker could look for a row that is not there yet)."""
+def evaluation_report_request(
+    *, program: Program, year: int, county: Region | None = None, requested_by=None
+) -> EvaluationReport:
+    """A queued report of ``program`` for ``year`` — of the whole program, or of ``county`` (one of its weak
+    counties) alone — or the one already queued or running for that scope. The task is enqueued when the caller's
+    transaction commits (never before, or a worker could look for a row that is not there yet)."""
     evaluation_report_check_year(year=year)
-    _give_up_stale(program, year)
-    if (pending := _pending(program, year)) is not None:
+    evaluation_report_check_county(program=program, county=county)
+    _give_up_stale(program, year, county)
+    if (pending := _pending(program, year, county)) is not None:
         return pending
     try:
         with transaction.atomic():
             report = EvaluationReport.objects.create(
-                program=program, year=year, requested_by=requested_by, step=_stored_text(STEP_QUEUED)
+                program=program, year=year, county=county, requested_by=requested_by, step=_stored_text(STEP_QUEUED)
             )
     except IntegrityError:
         # A concurrent request inserted its row first; the partial unique index refused ours.
-        if (pending := _pending(program, year)) is not None:
+        if (pending := _pending(program, year, county)) is not None:
             return pending
         raise
     report_id = report.pk
@@ -198,10 +216,10 @@ def evaluation_report_generate(*, report_id: int) -> bool:
         )
         if not claimed:
             return False
-        report = EvaluationReport.objects.select_related("program").get(pk=report_id)
+        report = EvaluationReport.objects.select_related("program", "county").get(pk=report_id)
         written: list[str] = []
         try:
-            figures = evaluation_figures(program=report.program, year=report.year)
+            figures = evaluation_figures(program=report.program, year=report.year, county=report.county)
             _progress(report_id, 10, STEP_CHARTS)
             charts = evaluation_charts(figures)
             _progress(report_id, 40, STEP_HTML)
@@ -479,26 +497,38 @@ def _target_figures(program: Program, weak: list[str], year: int) -> dict[str, l
     return figures
 
 
-def evaluation_figures(*, program: Program, year: int) -> dict[str, Any]:
-    """Everything the report states about ``program``'s weak counties in ``year``, at full precision (decimals as
-    strings), JSON-ready. A fixed number of queries whatever the number of counties."""
+def evaluation_figures(*, program: Program, year: int, county: Region | None = None) -> dict[str, Any]:
+    """Everything the report states about ``program``'s weak counties in ``year`` — or about ``county`` alone — at
+    full precision (decimals as strings), JSON-ready. A fixed number of queries whatever the number of counties.
+
+    A county's figures are read from its own rows only: the group figures, the rank lists and the guidance fund's
+    totals, which are made of every county's, are left out rather than narrowed."""
     from stats.demo import DEMO_SOURCE
 
     period = str(year)
-    designations = list(
-        ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK)
-        .select_related("county__parent")
-        .order_by("county_id")
-    )
+    designated = ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK)
+    if county is not None:
+        designated = designated.filter(county=county)
+    designations = list(designated.select_related("county__parent").order_by("county_id"))
     weak = [row.county_id for row in designations]
     partners = _partners(program, weak)
     results: dict[str, dict[str, GapResult]] = defaultdict(dict)
     for result in GapResult.objects.filter(region__in=weak, period=period):
         results[result.region_id][result.indicator] = result
     history = _rank_history(weak, year)
-    summary = gaps_summary(program=program, period=period)
+    if county is None:
+        summary = gaps_summary(program=program, period=period)
+    else:
+        own = results[county.adcode].get(Indicator.GDP)
+        summary = {
+            "indicators": {},
+            "moved_up": [county.adcode] if own and own.rank_change is not None and own.rank_change > 0 else [],
+            "exited_bottom_ten": [county.adcode] if own and own.exited_bottom_ten else [],
+        }
     projects = _project_figures(program, weak, year)
     program_money, money = _money_figures(program, weak, year)
+    if county is not None:
+        program_money["guidance_fund"] = None  # its allocated total is every county's allocations
     targets = _target_figures(program, weak, year)
     sample_statistics = StatValue.objects.filter(region__in=weak, period=period, source=DEMO_SOURCE).exists()
 
@@ -506,15 +536,16 @@ def evaluation_figures(*, program: Program, year: int) -> dict[str, Any]:
     indicators = [code for code in Indicator.values if code in shown]
     counties = []
     for row in designations:
-        county = row.county
-        pairing = partners.get(county.adcode)
-        gdp = results[county.adcode].get(Indicator.GDP)
-        county_targets = targets.get(county.adcode, [])
+        weak_county = row.county
+        pairing = partners.get(weak_county.adcode)
+        gdp = results[weak_county.adcode].get(Indicator.GDP)
+        county_targets = targets.get(weak_county.adcode, [])
+        parent = weak_county.parent
         counties.append(
             {
-                "adcode": county.adcode,
-                "name": county.name,
-                "city": county.parent.name if county.parent and county.parent.level == RegionLevel.CITY else "",
+                "adcode": weak_county.adcode,
+                "name": weak_county.name,
+                "city": parent.name if parent and parent.level == RegionLevel.CITY else "",
                 "is_sample": row.is_sample,
                 "partner": None
                 if pairing is None
@@ -526,11 +557,13 @@ def evaluation_figures(*, program: Program, year: int) -> dict[str, Any]:
                     "leader": pairing.leader,
                     "is_sample": pairing.is_sample,
                 },
-                "indicators": {code: _gap_figures(result) for code, result in sorted(results[county.adcode].items())},
-                "gdp_rank_history": history.get(county.adcode, []),
+                "indicators": {
+                    code: _gap_figures(result) for code, result in sorted(results[weak_county.adcode].items())
+                },
+                "gdp_rank_history": history.get(weak_county.adcode, []),
                 "gdp_ranked_count": gdp.ranked_count if gdp and gdp.ranked_count else None,
-                "projects": projects[county.adcode],
-                "money": money[county.adcode],
+                "projects": projects[weak_county.adcode],
+                "money": money[weak_county.adcode],
                 "targets": county_targets,
                 "targets_met": sum(1 for t in county_targets if t["met"] is True),
                 "targets_not_met": sum(1 for t in county_targets if t["met"] is False),
@@ -574,6 +607,7 @@ def evaluation_figures(*, program: Program, year: int) -> dict[str, Any]:
         },
         "year": year,
         "period": period,
+        "scope": None if county is None else {"county": county.adcode, "name": county.name},
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "language": translation.get_language(),
         "indicators": indicators,
@@ -688,11 +722,14 @@ def evaluation_narrative(figures: dict[str, Any]) -> dict[str, Any]:
                 )
             continue
         if code == Indicator.GDP:
-            subject = ngettext(
-                "In %(year)s the %(count)d weak county's GDP",
-                "In %(year)s the %(count)d weak counties' GDP, taken together,",
-                weak_total,
-            ) % values
+            subject = (
+                ngettext(
+                    "In %(year)s the %(count)d weak county's GDP",
+                    "In %(year)s the %(count)d weak counties' GDP, taken together,",
+                    weak_total,
+                )
+                % values
+            )
         else:
             subject = _("Their %(indicator)s") % {"indicator": label}
         sentence = _growth_sentence(
@@ -759,6 +796,8 @@ def evaluation_narrative(figures: dict[str, Any]) -> dict[str, Any]:
         lines.append(sentence)
     elif weak_total:
         lines.append(_("No targets are set for %(year)s.") % values)
+    if figures.get("scope"):
+        lines = []  # a county's report has no program paragraph: the program's figures are every county's
     return {"program": lines, "counties": {c["adcode"]: _county_narrative(c, year) for c in counties}}
 
 
@@ -864,8 +903,7 @@ def _county_narrative(county: dict[str, Any], year: int) -> list[str]:
             lines.append(
                 ngettext(
                     "It ranks %(rank)d of %(count)d in the province by GDP, down %(places)d place from %(previous)d.",
-                    "It ranks %(rank)d of %(count)d in the province by GDP, down %(places)d places from "
-                    "%(previous)d.",
+                    "It ranks %(rank)d of %(count)d in the province by GDP, down %(places)d places from %(previous)d.",
                     values["places"],
                 )
                 % values
@@ -1065,7 +1103,9 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
     sample = figures["sample"]
     return {
         **figures,
-        "title": f"{figures['program']['name']} {figures['year']}年度县域经济发展评价报告",
+        "title": f"{figures['program']['name']} {figures['year']}年度"
+        + (f"{scope['name']}" if (scope := figures.get("scope")) else "")
+        + "县域经济发展评价报告",
         "generated_on": figures["generated_at"][:10],
         "indicator_columns": indicators,
         "group_rows": group_rows,

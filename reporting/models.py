@@ -160,6 +160,17 @@ class EvaluationReport(models.Model):
         Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="evaluation_reports"
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    # The report's scope, which decides who reads it: empty, the whole program (the provincial roles only); a weak
+    # county, that county's evaluation alone (also read by the liaisons of its pairing).
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluation_reports",
+        help_text=_("Empty: the whole program, for the provincial roles. A weak county: its own report."),
+    )
     status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     step = models.CharField(_("current step"), max_length=255, blank=True)
@@ -189,13 +200,19 @@ class EvaluationReport(models.Model):
                 condition=~Q(status="done") | (Q(progress=100) & Q(finished_at__isnull=False)),
                 name="evaluation_report_done_is_complete",
             ),
-            # One report in the making per program and year: asking again while one is queued or running is a no-op.
+            # One report in the making per program, year and scope: asking again while one is queued or running is a
+            # no-op. Two indexes, since NULLs (the program-wide scope) are distinct in a unique index.
             models.UniqueConstraint(
                 fields=["program", "year"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running"], county__isnull=True),
                 name="evaluation_report_one_pending_per_program_year",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "year", "county"],
+                condition=Q(status__in=["queued", "running"], county__isnull=False),
+                name="evaluation_report_one_pending_per_county_year",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.program.code} {self.year}"
+        return f"{self.program.code} {self.year}" + (f" {self.county_id}" if self.county_id else "")

@@ -235,16 +235,16 @@ EXPECTED: dict[str, Expect] = {
     ),
     "fund-usage": usage("counties"),
     "bond-usage": usage("counties"),
-    # Annual evaluation reports: province-wide documents of a program. Every role reads them, a liaison those of the
-    # programs their county takes part in (both liaisons are in sd-test, so their lists are the officer's); only
-    # provincial officers ask for one (202: queued); nothing is changed through the API.
+    # Annual evaluation reports: each side has its county's own report. The provincial roles read every report, a
+    # liaison the county reports of their own pairings (program-wide ones never: tests/security/
+    # test_generated_documents.py); only provincial officers ask for one (202: queued); nothing is changed.
     "evaluation-report": Expect(
-        tie=None,
+        tie=by_county(),
         list=EVERY_ROLE_READS,
-        detail=EVERY_ROLE_READS,
+        detail=SCOPED_DETAIL,
         post="202 403 403 403 403 403 401",
         change=READ_ONLY_WRITES,
-        actions={"html": EVERY_ROLE_READS, "pdf": EVERY_ROLE_READS},
+        actions={"html": SCOPED_DETAIL, "pdf": SCOPED_DETAIL},
     ),
     # Targets: read-only through the API (officers set them in the admin), scoped to the liaison's pairings.
     "target": scoped_read_only(by_county()),
@@ -375,9 +375,10 @@ def _side(side: str, pairing, liaison, finance, program, year: int) -> dict[str,
             indicator=indicator,
             defaults={"target": 0, "direction": "at_most" if metric == Metric.RANK else "at_least"},
         )
-    # A finished evaluation report of the program (the real files come from reporting.evaluation's task).
+    # A finished evaluation report of the side's county (the real files come from reporting.evaluation's task).
     rows["evaluation-report"] = EvaluationReport.objects.create(
         program=program,
+        county=weak,
         year=year,
         status="done",
         progress=100,

@@ -1,9 +1,10 @@
 """The annual evaluation reports (县域经济发展评价报告): ask for one, follow its progress, download its HTML and PDF.
 
-Who: provincial officers ask for reports (POST); finance officers and leaders read them. A report is the province's
-evaluation of all the weak counties of a program — aggregated figures, no project, allocation or disbursement rows —
-so a county liaison reads the reports of the programs their county takes part in (their own county's evaluation
-beside the others', as the province circulates it) and no other program's; other roles get 403.
+Who: provincial officers ask for reports (POST); finance officers and leaders read them. A report covers the whole
+program (every weak county's figures: for the provincial roles only) or one weak county (``county``). A county
+liaison reads only the county reports of their own pairings — the weak county's, whichever side of the pairing the
+liaison is on — and meets nothing else: a program-wide report, or another county's, is absent from the list and a
+404 with its downloads. Other roles get 403.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
+from accounts.access import pairing_q
 from accounts.api import OFFICERS, ScopedQuerysetMixin
 from common.api.fields import SlugRelatedField
 from common.api.filters import IntegerFilter, ProgramCodeFilter
-from pairing.models import Program, ProgramCounty
+from pairing.models import CountyRole, Pairing, Program, Region
 
 from ..downloads import report_file_response
 from ..evaluation import evaluation_report_request
@@ -37,6 +39,13 @@ TAGS = ["reporting"]
 class EvaluationReportSerializer(serializers.ModelSerializer):
     program = serializers.CharField(source="program.code", read_only=True, help_text=_("Program code."))
     program_name = serializers.CharField(source="program.name", read_only=True)
+    county = serializers.CharField(
+        source="county_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The weak county (adcode) the report is about; null for the whole program."),
+    )
+    county_name = serializers.CharField(source="county.name", read_only=True, allow_null=True, default=None)
     requested_by = serializers.CharField(
         source="requested_by.get_username", read_only=True, allow_null=True, default=None
     )
@@ -49,6 +58,8 @@ class EvaluationReportSerializer(serializers.ModelSerializer):
             "id",
             "program",
             "program_name",
+            "county",
+            "county_name",
             "year",
             "status",
             "progress",
@@ -94,6 +105,13 @@ class EvaluationReportDetailSerializer(EvaluationReportSerializer):
 class EvaluationReportRequestSerializer(serializers.Serializer):
     program = SlugRelatedField(slug_field="code", queryset=Program.objects.all(), help_text=_("Program code."))
     year = serializers.IntegerField(min_value=2000, max_value=2100, help_text=_("The year evaluated."))
+    county = SlugRelatedField(
+        slug_field="adcode",
+        queryset=Region.objects.filter(program_roles__role=CountyRole.WEAK).distinct(),
+        required=False,
+        allow_null=True,
+        help_text=_("A weak county's adcode for its own report; leave it out for the whole program."),
+    )
 
 
 class EvaluationReportFilter(filters.FilterSet):
@@ -102,7 +120,7 @@ class EvaluationReportFilter(filters.FilterSet):
 
     class Meta:
         model = EvaluationReport
-        fields = ["program", "year", "status"]
+        fields = ["program", "year", "county", "status"]
 
 
 class _FileRenderer(BaseRenderer):
@@ -136,8 +154,11 @@ def _download_schema(media_type: str, body, summary) -> dict:
     }
 
 
-def _liaison_programs(county: str) -> Q:
-    return Q(Exists(ProgramCounty.objects.filter(program=OuterRef("program"), county=county)))
+def _liaison_reports(county: str) -> Q:
+    """The county reports of the liaison's own pairings: the report's county is the weak side of a pairing of the
+    report's program that the liaison's county is part of. Program-wide reports (no county) never match."""
+    mine = Pairing.objects.filter(program=OuterRef("program"), weak_county=OuterRef("county")).filter(pairing_q(county))
+    return Q(county__isnull=False) & Q(Exists(mine))
 
 
 @extend_schema(tags=TAGS)
@@ -159,13 +180,15 @@ def _liaison_programs(county: str) -> Q:
 )
 class EvaluationReportViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Annual evaluation reports of the programs (县域经济发展评价报告), generated in the background as HTML and PDF.
-    Provincial officers ask for them; every role with access reads them, a county liaison those of the programs
-    their county belongs to."""
+    Provincial officers ask for them, of the whole program or of one weak county; the provincial roles read them
+    all, a county liaison the county reports of their own pairings only."""
 
-    queryset = EvaluationReport.objects.select_related("program", "requested_by").order_by("-requested_at", "-pk")
+    queryset = EvaluationReport.objects.select_related("program", "county", "requested_by").order_by(
+        "-requested_at", "-pk"
+    )
     serializer_class = EvaluationReportSerializer
     write_roles = OFFICERS
-    liaison_q = staticmethod(_liaison_programs)
+    liaison_q = staticmethod(_liaison_reports)
     filterset_class = EvaluationReportFilter
     ordering_fields = ["requested_at", "year"]
 
@@ -178,7 +201,10 @@ class EvaluationReportViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins
         incoming = EvaluationReportRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         report = evaluation_report_request(
-            program=incoming.validated_data["program"], year=incoming.validated_data["year"], requested_by=request.user
+            program=incoming.validated_data["program"],
+            year=incoming.validated_data["year"],
+            county=incoming.validated_data.get("county"),
+            requested_by=request.user,
         )
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -441,6 +441,22 @@ def test_the_figures_take_a_fixed_number_of_queries(world):
     assert len(captured) <= 20, [q["sql"][:120] for q in captured.captured_queries]
 
 
+def test_a_county_report_states_that_countys_figures_alone(world):
+    """A county's report (what its liaisons read) has its section of the program's report and nothing of the
+    others: no group figures, no other county in the rank lists, no fund-wide totals."""
+    whole = evaluation_figures(program=world.program, year=YEAR)
+    own = evaluation_figures(program=world.program, year=YEAR, county=Region.objects.get(pk=TAIERZHUANG))
+    assert own["scope"] == {"county": TAIERZHUANG, "name": "台儿庄区"} and whole["scope"] is None
+    assert own["counties"] == [c for c in whole["counties"] if c["adcode"] == TAIERZHUANG]
+    assert own["narrative"]["counties"] == {TAIERZHUANG: whole["narrative"]["counties"][TAIERZHUANG]}
+    assert own["narrative"]["program"] == [] and own["group"] == {} and own["money"]["guidance_fund"] is None
+    listed = {*own["moved_up"], *own["moved_down"], *own["exited_bottom_ten"], *own["in_bottom_ten"]}
+    assert listed <= {TAIERZHUANG} and own["weak_total"] == 1
+    html = evaluation_html(own)
+    assert "台儿庄区县域经济发展评价报告" in html
+    assert all(c["name"] not in html for c in whole["counties"] if c["adcode"] != TAIERZHUANG)
+
+
 # --- Asking for a report ----------------------------------------------------------------------------------------------
 
 
@@ -461,19 +477,23 @@ def test_the_database_allows_one_pending_report_per_program_and_year(small):
     EvaluationReport.objects.create(program=small, year=YEAR - 1)
 
 
-def test_a_request_that_loses_the_race_gets_the_winners_report(small, monkeypatch):
-    """Both saw nothing pending; the partial unique index refuses the second insert, which returns the first."""
-    winner = EvaluationReport.objects.create(program=small, year=YEAR)
+@pytest.mark.parametrize("scope", ["program", "county"])
+def test_a_request_that_loses_the_race_gets_the_winners_report(small, pairing_a, monkeypatch, scope):
+    """Both saw nothing pending; the partial unique index of the scope refuses the second insert, which returns the
+    first."""
+    county = pairing_a.weak_county if scope == "county" else None
+    EvaluationReport.objects.create(program=small, year=YEAR, county=None if county else pairing_a.weak_county)
+    winner = EvaluationReport.objects.create(program=small, year=YEAR, county=county)
     real = evaluation._pending
     calls = []
 
-    def nothing_the_first_time(program, year):
+    def nothing_the_first_time(program, year, county=None):
         calls.append(year)
-        return None if len(calls) == 1 else real(program, year)
+        return None if len(calls) == 1 else real(program, year, county)
 
     monkeypatch.setattr(evaluation, "_pending", nothing_the_first_time)
-    assert evaluation_report_request(program=small, year=YEAR).pk == winner.pk
-    assert EvaluationReport.objects.filter(program=small).count() == 1
+    assert evaluation_report_request(program=small, year=YEAR, county=county).pk == winner.pk
+    assert EvaluationReport.objects.filter(program=small).count() == 2  # the other scope's pending one, and winner
 
 
 def test_a_stale_report_is_given_up_for_a_new_one(small):
@@ -620,9 +640,10 @@ def test_names_are_escaped_in_the_document(program):
 # --- Who may ask, read and download -----------------------------------------------------------------------------------
 
 
-def _done(program: Program, year: int = YEAR) -> EvaluationReport:
+def _done(program: Program, year: int = YEAR, county: Region | None = None) -> EvaluationReport:
     return EvaluationReport.objects.create(
         program=program,
+        county=county,
         year=year,
         status=ReportStatus.DONE,
         progress=100,
@@ -634,13 +655,16 @@ def _done(program: Program, year: int = YEAR) -> EvaluationReport:
 
 
 @pytest.fixture
-def reports(small):
-    """A finished report of sd-test (both liaisons' program), a queued one, and a finished one of a program neither
-    liaison's county belongs to."""
+def reports(small, pairing_a):
+    """A finished county report of 台儿庄区 (liaison_a's county) in sd-test, a finished report of the whole of
+    sd-test, a queued one, and a finished one of a program neither liaison's county belongs to."""
     elsewhere = ProgramFactory(code="elsewhere")
     ProgramCountyFactory(program=elsewhere, county=CountyFactory(adcode="370481", name="滕州市"))
     return SimpleNamespace(
-        mine=_done(small), queued=EvaluationReport.objects.create(program=small, year=YEAR - 1), other=_done(elsewhere)
+        mine=_done(small, county=pairing_a.weak_county),
+        province=_done(small),
+        queued=EvaluationReport.objects.create(program=small, year=YEAR - 1, county=pairing_a.weak_county),
+        other=_done(elsewhere),
     )
 
 
@@ -671,14 +695,16 @@ def test_who_reads_the_list_and_what_they_see(reports, clients):
     assert codes(clients, "get", URL, data={"program": "sd-test"}) == expect("200 200 200 200 200 403 401")
     for name in ("officer", "finance", "leader"):
         ids = {row["id"] for row in clients[name].get(URL).json()["results"]}
-        assert {reports.mine.pk, reports.queued.pk, reports.other.pk} <= ids
-    for name in ("liaison_a", "liaison_b"):
-        ids = {row["id"] for row in clients[name].get(URL, {"page_size": 500}).json()["results"]}
-        assert {reports.mine.pk, reports.queued.pk} <= ids and reports.other.pk not in ids
+        assert {reports.mine.pk, reports.province.pk, reports.queued.pk, reports.other.pk} <= ids
+    # A liaison: their county's reports only, never the program-wide one.
+    ids = {row["id"] for row in clients["liaison_a"].get(URL, {"page_size": 500}).json()["results"]}
+    assert ids == {reports.mine.pk, reports.queued.pk}
+    assert clients["liaison_b"].get(URL, {"page_size": 500}).json()["results"] == []
 
 
 def test_who_reads_a_report(reports, clients):
-    assert codes(clients, "get", f"{URL}{reports.mine.pk}/") == expect("200 200 200 200 200 403 401")
+    assert codes(clients, "get", f"{URL}{reports.mine.pk}/") == expect("200 200 200 200 404 403 401")
+    assert codes(clients, "get", f"{URL}{reports.province.pk}/") == expect("200 200 200 404 404 403 401")
     assert codes(clients, "get", f"{URL}{reports.other.pk}/") == expect("200 200 200 404 404 403 401")
     body = clients["leader"].get(f"{URL}{reports.mine.pk}/").json()
     assert body["figures"] == {} and body["html_url"].endswith(f"/{reports.mine.pk}/html/")
@@ -694,8 +720,9 @@ def test_who_asks_for_a_report(small, clients):
 
 def test_who_downloads_the_files(reports, clients):
     for kind, content_type in (("html", "text/html; charset=utf-8"), ("pdf", "application/pdf")):
-        assert codes(clients, "get", f"{URL}{reports.mine.pk}/{kind}/") == expect("200 200 200 200 200 403 401")
-        assert codes(clients, "get", f"{URL}{reports.other.pk}/{kind}/") == expect("200 200 200 404 404 403 401")
+        assert codes(clients, "get", f"{URL}{reports.mine.pk}/{kind}/") == expect("200 200 200 200 404 403 401")
+        for elsewhere in (reports.province, reports.other):
+            assert codes(clients, "get", f"{URL}{elsewhere.pk}/{kind}/") == expect("200 200 200 404 404 403 401")
         response = clients["liaison_a"].get(f"{URL}{reports.mine.pk}/{kind}/")
         assert response["Content-Type"] == content_type
         assert "inline" in response["Content-Disposition"]

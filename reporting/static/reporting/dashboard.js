@@ -1,5 +1,9 @@
 /* The dashboard: cards and charts filled from the reporting API (/api/v1/reports/…, /api/v1/targets/).
- * Every chart also has a table view and a CSV download of the rows it was drawn from. */
+ * Every chart also has a table view and a CSV download of the rows it was drawn from.
+ *
+ * Names come from the database (regions, programs, targets): they are data, never markup. The page builds its own
+ * HTML with text nodes only (el() below); an ECharts tooltip formatter returns HTML, so every value put into one
+ * goes through esc(). Labels and axis texts are drawn on the canvas and need nothing. */
 (function () {
   "use strict";
 
@@ -44,6 +48,8 @@
   const pp = (value) => (num(value) === null ? "—" : (num(value) >= 0 ? "+" : "") + grouped(num(value), 1));
   const pct = (value) => (num(value) === null ? "—" : grouped(num(value), 1) + "%");
   const oneDecimal = (value) => (num(value) === null ? null : Math.round(num(value) * 10) / 10);
+  // Text for an ECharts tooltip (HTML): & < > " ' escaped.
+  const esc = (value) => echarts.format.encodeHTML(value === null || value === undefined ? "" : String(value));
 
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
@@ -198,12 +204,12 @@
           trigger: "item",
           formatter: (item) => {
             const county = data.counties.find((c) => c.adcode === item.name);
-            if (!county) return item.name;
+            if (!county) return esc(item.name); // a pairing line: "strong → weak"
             const parts = [county.name];
             if (county.role) parts.push(county.role === "weak" ? T.weak : T.strong);
             if (county.gdp_gap_pp !== null) parts.push(`${T.gap_pp}: ${pp(county.gdp_gap_pp)}`);
             if (county.gdp_rank !== null) parts.push(`${T.rank}: ${county.gdp_rank}`);
-            return parts.join("<br>");
+            return parts.map(esc).join("<br>");
           },
         },
         visualMap: {
@@ -383,7 +389,7 @@
         { key: "now", label: T.now },
       ],
       option: {
-        tooltip: { trigger: "item", formatter: (p) => `${p.name}: ${p.value}` },
+        tooltip: { trigger: "item", formatter: (p) => esc(`${p.name}: ${p.value}`) },
         series: [
           {
             type: "funnel",
@@ -430,8 +436,11 @@
           trigger: "item",
           formatter: (p) => {
             const row = rows[p.dataIndex];
-            return `${row.county_name} · ${row.metric_label}<br>${T.columns.actual}: ${metricValue(row.actual, row)}` +
-              `<br>${T.columns.target}: ${metricValue(row.target, row)}`;
+            return [
+              `${row.county_name} · ${row.title || row.metric_label}`,
+              `${T.columns.actual}: ${metricValue(row.actual, row)}`,
+              `${T.columns.target}: ${metricValue(row.target, row)}`,
+            ].map(esc).join("<br>");
           },
         },
         grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
