@@ -218,6 +218,26 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
         raise ValidationError(errors)
 
 
+def lock_project_and_report(
+    *, project_id: int, report_id: int | None = None, period: str | None = None
+) -> tuple[Project, ProgressReport | None]:
+    """The row locks of a report write, in the one order every writer of projects and reports takes them: the
+    project's row first, then the report's (found by ``report_id``, or by ``period``; None if there is none yet).
+
+    Writers that locked the report before its project (or both in one joined ``SELECT … FOR UPDATE``, where the plan
+    decides the order) deadlocked with those that did the opposite. ``of=("self",)`` keeps the pairing a
+    ``select_related`` reads out of the lock. Call inside a transaction."""
+    project = Project.objects.select_for_update(of=("self",)).select_related("pairing").get(pk=project_id)
+    reports = ProgressReport.objects.select_for_update(of=("self",))
+    if report_id is not None:
+        report = reports.get(pk=report_id, project_id=project.pk)
+    else:
+        report = reports.filter(project_id=project.pk, period=period).first()
+    if report is not None:
+        report.project = project
+    return project, report
+
+
 def _bump(report: ProgressReport, expected_version: int | None, by=None, **changes) -> ProgressReport:
     """Write ``changes`` if the report is still at ``expected_version`` (when given), raising its version. The
     caller holds the report's row lock, so the check and the write cannot interleave with another writer."""
@@ -244,9 +264,8 @@ def progress_report_save(
 ) -> ProgressReport:
     """Create or update the (draft or returned) report of ``project`` for ``period``. Nothing is saved if any rule
     is broken; every broken rule is reported at once."""
-    project = Project.objects.select_for_update().select_related("pairing").get(pk=project.pk)
+    project, existing = lock_project_and_report(project_id=project.pk, period=period)
     _check_liaison_of(by, project)
-    existing = ProgressReport.objects.select_for_update().filter(project=project, period=period).first()
     if existing is not None:
         if expected_version is not None and existing.version != expected_version:
             raise StaleVersion(existing.version)
@@ -273,7 +292,7 @@ def progress_report_save(
 @transaction.atomic
 def progress_report_submit(*, report: ProgressReport, by, expected_version: int | None = None) -> ProgressReport:
     """Send a draft or returned report for review (the rules are checked again: the project may have moved)."""
-    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_liaison_of(by, report.project)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
@@ -305,7 +324,7 @@ def progress_report_return(
     *, report: ProgressReport, by, comment: str, expected_version: int | None = None
 ) -> ProgressReport:
     """Send a submitted report back to its liaison with a comment saying what to correct."""
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_reviewer(by, report)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
@@ -329,9 +348,8 @@ def progress_report_approve(
     *, report: ProgressReport, by, comment: str = "", expected_version: int | None = None
 ) -> ProgressReport:
     """Approve a submitted report and bring its project up to date: stage (logged), the stage-gated dates and the
-    completed investment. The project's row lock is taken before the report's, as every project writer does."""
-    project = Project.objects.select_for_update().get(pk=report.project_id)
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    completed investment."""
+    project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_reviewer(by, report)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
@@ -388,7 +406,7 @@ def project_apply_report(*, project: Project, report: ProgressReport, by) -> Pro
 def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -> ReportAttachment:
     """Attach a photo (JPEG/PNG) or a PDF of at most 10 MB to an editable report; the content must match the
     extension."""
-    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_liaison_of(by, report.project)
     locked_because = report_lock_reason(report)
     if report.status not in EDITABLE or locked_because:
