@@ -35,7 +35,7 @@ from .models import (
     ReportStatus,
     Secondment,
 )
-from .reports import StaleVersion, progress_report_approve, progress_report_return
+from .reports import StaleVersion, may_open_attachments, progress_report_approve, progress_report_return
 from .services import project_change_stage, project_create
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
@@ -252,9 +252,18 @@ class AttachmentInline(ReadOnlyInline):
     fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
 
+    def get_formset(self, request: HttpRequest, obj: ProgressReport | None = None, **kwargs):
+        # Inline instances are made per request: the viewer decides whether names are links.
+        self.links = may_open_attachments(request.user)
+        return super().get_formset(request, obj, **kwargs)
+
     @admin.display(description=_("file"))
     def download(self, obj: ReportAttachment) -> str:
-        return format_html('<a href="{}" target="_blank">{}</a>', obj.file.url, obj.original_name)
+        # Through the view that checks the viewer (the files are not public), as a download.
+        if not getattr(self, "links", False):
+            return obj.original_name  # escaped by the admin, like every value
+        url = reverse("projects:report_attachment", args=[obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.original_name)
 
 
 @admin.register(ProgressReport)
@@ -364,9 +373,11 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
         else:
             self.message_user(request, _("No decision was recorded."), messages.WARNING)
         changelist = reverse("admin:projects_progressreport_changelist")
-        return HttpResponseRedirect(add_preserved_filters(
-            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, changelist
-        ))
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, changelist
+            )
+        )
 
     def perform_save(self, request: HttpRequest, form: forms.ModelForm, obj: ProgressReport, change: bool):
         data = form.cleaned_data

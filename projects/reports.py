@@ -23,12 +23,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import access_for
+from accounts.access import REPORT_FILE_ROLES, access_for, scope
 from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan
@@ -435,3 +435,20 @@ def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -
     attachment.file.save(f"{timezone.now():%Y%m%d%H%M%S}{extension}", upload, save=False)
     attachment.save()
     return attachment
+
+
+def report_attachments_for(user) -> QuerySet[ReportAttachment]:
+    """The attachments ``user`` may open: provincial officers and leaders every one, a county liaison those of the
+    reports on projects located in their county, anyone else none (``accounts.access.REPORT_FILE_ROLES``)."""
+    return scope(
+        ReportAttachment.objects.select_related("report"),
+        user,
+        lambda county: Q(report__project__county_id=county),
+        everything_roles=REPORT_FILE_ROLES,
+    )
+
+
+def may_open_attachments(user) -> bool:
+    """Whether ``user`` opens attachments at all (to show a file name with or without its link)."""
+    access = access_for(user)
+    return access.role in REPORT_FILE_ROLES or access.is_liaison
