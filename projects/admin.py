@@ -35,7 +35,13 @@ from .models import (
     ReportStatus,
     Secondment,
 )
-from .reports import StaleVersion, may_open_attachments, progress_report_approve, progress_report_return
+from .reports import (
+    StaleVersion,
+    may_open_attachments,
+    progress_report_approve,
+    progress_report_return,
+    report_authors,
+)
 from .services import project_change_stage, project_create
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
@@ -311,6 +317,7 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
         "status",
         "submitted_by",
         "submitted_at",
+        "authors",
         "reviewed_by",
         "reviewed_at",
         "review_comment",
@@ -337,6 +344,7 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
                 "fields": [
                     "status",
                     ("submitted_by", "submitted_at"),
+                    "authors",
                     ("reviewed_by", "reviewed_at"),
                     "review_comment",
                     "decision",
@@ -352,6 +360,12 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     money_month_investment = money_column("month_investment", _("investment this month"))
     money_output_value = money_column("output_value", _("output value"))
     money_tax_paid = money_column("tax_paid", _("tax paid"))
+
+    @admin.display(description=_("written or changed by"))
+    def authors(self, obj: ProgressReport) -> str:
+        # None of them may approve the report (projects.reports._check_reviewer).
+        names = [part.user.get_username() for part in report_authors(obj) if part.user is not None]
+        return ", ".join(names) or "—"
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProgressReport | None = None) -> list[str]:
         return self.report_fields

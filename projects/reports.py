@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,8 @@ from .models import (
     Project,
     ProjectStageChange,
     ReportAttachment,
+    ReportParticipant,
+    ReportRole,
     ReportStatus,
     Stage,
 )
@@ -285,8 +287,10 @@ def progress_report_save(
         as_actor(report, by)
         with constraint_as_validation_error(_("A report for this project and month already exists."), "period"):
             report.save(force_insert=True)
-        return report
-    return _bump(existing, expected_version, by, **values)
+    else:
+        report = _bump(existing, expected_version, by, **values)
+    _record_author(report, by)
+    return report
 
 
 @transaction.atomic
@@ -301,7 +305,7 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
     data = ReportData(**{field: getattr(report, field) for field in REPORT_FIELDS})
     _validate(project=report.project, period=report.period, data=data, today=timezone.localdate())
     now = timezone.now()
-    return _bump(
+    report = _bump(
         report,
         report.version,
         by,
@@ -310,13 +314,34 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
         submitted_at=now,
         first_submitted_at=report.first_submitted_at or now,
     )
+    _record_author(report, by)
+    return report
 
 
-def _check_reviewer(by, report: ProgressReport) -> None:
+def _record_author(report: ProgressReport, by) -> None:
+    """``by`` wrote, changed, attached to or submitted ``report`` (under its row lock): they will not approve it."""
+    if by is not None and by.pk is not None:
+        ReportParticipant.objects.get_or_create(report=report, user=by, defaults={"role": ReportRole.AUTHOR})
+
+
+def report_authors(report: ProgressReport) -> QuerySet:
+    """Everyone who wrote, changed, attached a file to or submitted ``report``, in the order they first did."""
+    return ReportParticipant.objects.filter(report=report, role=ReportRole.AUTHOR).select_related("user")
+
+
+def _check_reviewer(by, report: ProgressReport, *, approving: bool = False) -> None:
+    """The one review rule: a provincial officer reviews, never their own submission, and approves only a report
+    whose content they took no part in (``ReportParticipant``; the database refuses it too)."""
     if access_for(by).role != Role.OFFICER:
         raise PermissionDenied(_("Only a provincial officer reviews progress reports."))
     if report.submitted_by_id is not None and report.submitted_by_id == by.pk:
         raise PermissionDenied(_("Nobody reviews their own submission."))
+    if approving and report_authors(report).filter(user=by).exists():
+        raise PermissionDenied(_authors_do_not_approve())
+
+
+def _authors_do_not_approve() -> str:
+    return _("You wrote or changed this report's content: another provincial officer must approve it.")
 
 
 @transaction.atomic
@@ -350,11 +375,16 @@ def progress_report_approve(
     """Approve a submitted report and bring its project up to date: stage (logged), the stage-gated dates and the
     completed investment."""
     project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
-    _check_reviewer(by, report)
+    _check_reviewer(by, report, approving=True)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
     if ReportStatus.APPROVED not in TRANSITIONS[report.status]:
         raise ValidationError(_("Only a submitted report can be approved."))
+    try:
+        with transaction.atomic():
+            ReportParticipant.objects.create(report=report, user=by, role=ReportRole.APPROVER)
+    except IntegrityError as exc:  # report_approver_not_an_author: an author the check above did not see
+        raise PermissionDenied(_authors_do_not_approve()) from exc
     report = _bump(
         report,
         report.version,
@@ -434,6 +464,7 @@ def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -
     )
     attachment.file.save(f"{timezone.now():%Y%m%d%H%M%S}{extension}", upload, save=False)
     attachment.save()
+    _record_author(report, by)
     return attachment
 
 
