@@ -9,9 +9,10 @@ Workflow (one transitions table, enforced here):
 
 A liaison writes drafts and returned reports of projects located in their county; submitted and approved reports
 are locked (the reason is given by ``report_lock_reason``), as is every report of a closed period. A provincial
-officer other than the submitter reviews. Every write raises the report's ``version``; a writer who read an older
-version gets ``StaleVersion`` instead of overwriting someone else's change.
-"""
+officer other than the submitter reviews, and approves only if they are none of the report's authors (whoever
+created, changed, attached a file to or submitted it, recorded as ``ReportParticipant``). Every write raises the
+report's ``version``; a writer who read an older version gets ``StaleVersion`` instead of overwriting someone else's
+change. Every write locks the project's row, then the report's (``lock_project_and_report``)."""
 
 from __future__ import annotations
 
