@@ -8,6 +8,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("liaison/", include("liaison.urls")),
+    # Report attachments go through a view that checks the viewer; MEDIA_URL is never served as public files.
+    path("reports/", include("projects.urls")),
     path("dashboard/", include("reporting.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -24,5 +24,4 @@ urlpatterns = [
     path("logout/", views.LiaisonLogoutView.as_view(), name="logout"),
     path("projects/<int:project_id>/reports/new/", views.report_new, name="report_new"),
     path("projects/<int:project_id>/reports/<liaison_period:period>/", views.report_form, name="report"),
-    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -173,18 +173,3 @@ def _with_version(form: ReportForm, version: int, project, report, period) -> Re
 
 def _attachments(report: ProgressReport | None) -> list[ReportAttachment]:
     return list(report.attachments.all()) if report is not None else []
-
-
-@liaison_required
-def attachment_download(request: HttpRequest, access: Access, attachment_id: int) -> FileResponse:
-    attachment = get_object_or_404(
-        ReportAttachment.objects.select_related("report__project"),
-        pk=attachment_id,
-        report__project__county_id=access.county,
-    )
-    return FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        filename=attachment.original_name,
-        as_attachment=False,
-    )

@@ -35,7 +35,13 @@ from .models import (
     ReportStatus,
     Secondment,
 )
-from .reports import StaleVersion, progress_report_approve, progress_report_return
+from .reports import (
+    StaleVersion,
+    may_open_attachments,
+    progress_report_approve,
+    progress_report_return,
+    report_authors,
+)
 from .services import project_change_stage, project_create
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
@@ -252,9 +258,18 @@ class AttachmentInline(ReadOnlyInline):
     fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
 
+    def get_formset(self, request: HttpRequest, obj: ProgressReport | None = None, **kwargs):
+        # Inline instances are made per request: the viewer decides whether names are links.
+        self.links = may_open_attachments(request.user)
+        return super().get_formset(request, obj, **kwargs)
+
     @admin.display(description=_("file"))
     def download(self, obj: ReportAttachment) -> str:
-        return format_html('<a href="{}" target="_blank">{}</a>', obj.file.url, obj.original_name)
+        # Through the view that checks the viewer (the files are not public), as a download.
+        if not getattr(self, "links", False):
+            return obj.original_name  # escaped by the admin, like every value
+        url = reverse("projects:report_attachment", args=[obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.original_name)
 
 
 @admin.register(ProgressReport)
@@ -302,6 +317,7 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
         "status",
         "submitted_by",
         "submitted_at",
+        "authors",
         "reviewed_by",
         "reviewed_at",
         "review_comment",
@@ -328,6 +344,7 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
                 "fields": [
                     "status",
                     ("submitted_by", "submitted_at"),
+                    "authors",
                     ("reviewed_by", "reviewed_at"),
                     "review_comment",
                     "decision",
@@ -343,6 +360,12 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     money_month_investment = money_column("month_investment", _("investment this month"))
     money_output_value = money_column("output_value", _("output value"))
     money_tax_paid = money_column("tax_paid", _("tax paid"))
+
+    @admin.display(description=_("written or changed by"))
+    def authors(self, obj: ProgressReport) -> str:
+        # None of them may approve the report (projects.reports._check_reviewer).
+        names = [part.user.get_username() for part in report_authors(obj) if part.user is not None]
+        return ", ".join(names) or "—"
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProgressReport | None = None) -> list[str]:
         return self.report_fields
@@ -364,9 +387,11 @@ class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
         else:
             self.message_user(request, _("No decision was recorded."), messages.WARNING)
         changelist = reverse("admin:projects_progressreport_changelist")
-        return HttpResponseRedirect(add_preserved_filters(
-            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, changelist
-        ))
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, changelist
+            )
+        )
 
     def perform_save(self, request: HttpRequest, form: forms.ModelForm, obj: ProgressReport, change: bool):
         data = form.cleaned_data

@@ -291,6 +291,42 @@ class ProgressReport(models.Model):
         return f"{self.project.code} {self.period}"
 
 
+class ReportRole(models.TextChoices):
+    AUTHOR = "author", _("wrote, changed or submitted it")
+    APPROVER = "approver", _("approved it")
+
+
+class ReportParticipant(models.Model):
+    """Who took part in a report: each of its authors — everyone who created it, changed its content, attached a
+    file to it or submitted it — and its approver. A person appears once per report, so the database itself keeps
+    an author from approving (nobody approves figures they entered)."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(_("part"), max_length=16, choices=ReportRole.choices)
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report participant")
+        verbose_name_plural = _("report participants")
+        ordering = ["report", "since", "id"]
+        constraints = [
+            # One row per person and report: whoever has an author's row cannot be given the approver's.
+            models.UniqueConstraint(fields=["report", "user"], name="report_approver_not_an_author"),
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(role=ReportRole.APPROVER), name="report_one_approver"
+            ),
+            models.CheckConstraint(condition=Q(role__in=ReportRole.values), name="report_participant_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.user_id} {self.role}"
+
+
 class ClosedPeriod(models.Model):
     """A reporting month closed for a program: its reports can no longer be written or submitted."""
 

@@ -9,9 +9,10 @@ Workflow (one transitions table, enforced here):
 
 A liaison writes drafts and returned reports of projects located in their county; submitted and approved reports
 are locked (the reason is given by ``report_lock_reason``), as is every report of a closed period. A provincial
-officer other than the submitter reviews. Every write raises the report's ``version``; a writer who read an older
-version gets ``StaleVersion`` instead of overwriting someone else's change.
-"""
+officer other than the submitter reviews, and approves only if they are none of the report's authors (whoever
+created, changed, attached a file to or submitted it, recorded as ``ReportParticipant``). Every write raises the
+report's ``version``; a writer who read an older version gets ``StaleVersion`` instead of overwriting someone else's
+change. Every write locks the project's row, then the report's (``lock_project_and_report``)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import access_for
+from accounts.access import REPORT_FILE_ROLES, access_for, scope
 from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan
@@ -42,6 +43,8 @@ from .models import (
     Project,
     ProjectStageChange,
     ReportAttachment,
+    ReportParticipant,
+    ReportRole,
     ReportStatus,
     Stage,
 )
@@ -218,6 +221,26 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
         raise ValidationError(errors)
 
 
+def lock_project_and_report(
+    *, project_id: int, report_id: int | None = None, period: str | None = None
+) -> tuple[Project, ProgressReport | None]:
+    """The row locks of a report write, in the one order every writer of projects and reports takes them: the
+    project's row first, then the report's (found by ``report_id``, or by ``period``; None if there is none yet).
+
+    Writers that locked the report before its project (or both in one joined ``SELECT … FOR UPDATE``, where the plan
+    decides the order) deadlocked with those that did the opposite. ``of=("self",)`` keeps the pairing a
+    ``select_related`` reads out of the lock. Call inside a transaction."""
+    project = Project.objects.select_for_update(of=("self",)).select_related("pairing").get(pk=project_id)
+    reports = ProgressReport.objects.select_for_update(of=("self",))
+    if report_id is not None:
+        report = reports.get(pk=report_id, project_id=project.pk)
+    else:
+        report = reports.filter(project_id=project.pk, period=period).first()
+    if report is not None:
+        report.project = project
+    return project, report
+
+
 def _bump(report: ProgressReport, expected_version: int | None, by=None, **changes) -> ProgressReport:
     """Write ``changes`` if the report is still at ``expected_version`` (when given), raising its version. The
     caller holds the report's row lock, so the check and the write cannot interleave with another writer."""
@@ -244,9 +267,8 @@ def progress_report_save(
 ) -> ProgressReport:
     """Create or update the (draft or returned) report of ``project`` for ``period``. Nothing is saved if any rule
     is broken; every broken rule is reported at once."""
-    project = Project.objects.select_for_update().select_related("pairing").get(pk=project.pk)
+    project, existing = lock_project_and_report(project_id=project.pk, period=period)
     _check_liaison_of(by, project)
-    existing = ProgressReport.objects.select_for_update().filter(project=project, period=period).first()
     if existing is not None:
         if expected_version is not None and existing.version != expected_version:
             raise StaleVersion(existing.version)
@@ -266,14 +288,16 @@ def progress_report_save(
         as_actor(report, by)
         with constraint_as_validation_error(_("A report for this project and month already exists."), "period"):
             report.save(force_insert=True)
-        return report
-    return _bump(existing, expected_version, by, **values)
+    else:
+        report = _bump(existing, expected_version, by, **values)
+    _record_author(report, by)
+    return report
 
 
 @transaction.atomic
 def progress_report_submit(*, report: ProgressReport, by, expected_version: int | None = None) -> ProgressReport:
     """Send a draft or returned report for review (the rules are checked again: the project may have moved)."""
-    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_liaison_of(by, report.project)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
@@ -282,7 +306,7 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
     data = ReportData(**{field: getattr(report, field) for field in REPORT_FIELDS})
     _validate(project=report.project, period=report.period, data=data, today=timezone.localdate())
     now = timezone.now()
-    return _bump(
+    report = _bump(
         report,
         report.version,
         by,
@@ -291,13 +315,34 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
         submitted_at=now,
         first_submitted_at=report.first_submitted_at or now,
     )
+    _record_author(report, by)
+    return report
 
 
-def _check_reviewer(by, report: ProgressReport) -> None:
+def _record_author(report: ProgressReport, by) -> None:
+    """``by`` wrote, changed, attached to or submitted ``report`` (under its row lock): they will not approve it."""
+    if by is not None and by.pk is not None:
+        ReportParticipant.objects.get_or_create(report=report, user=by, defaults={"role": ReportRole.AUTHOR})
+
+
+def report_authors(report: ProgressReport) -> QuerySet:
+    """Everyone who wrote, changed, attached a file to or submitted ``report``, in the order they first did."""
+    return ReportParticipant.objects.filter(report=report, role=ReportRole.AUTHOR).select_related("user")
+
+
+def _check_reviewer(by, report: ProgressReport, *, approving: bool = False) -> None:
+    """The one review rule: a provincial officer reviews, never their own submission, and approves only a report
+    whose content they took no part in (``ReportParticipant``; the database refuses it too)."""
     if access_for(by).role != Role.OFFICER:
         raise PermissionDenied(_("Only a provincial officer reviews progress reports."))
     if report.submitted_by_id is not None and report.submitted_by_id == by.pk:
         raise PermissionDenied(_("Nobody reviews their own submission."))
+    if approving and report_authors(report).filter(user=by).exists():
+        raise PermissionDenied(_authors_do_not_approve())
+
+
+def _authors_do_not_approve() -> str:
+    return _("You wrote or changed this report's content: another provincial officer must approve it.")
 
 
 @transaction.atomic
@@ -305,7 +350,7 @@ def progress_report_return(
     *, report: ProgressReport, by, comment: str, expected_version: int | None = None
 ) -> ProgressReport:
     """Send a submitted report back to its liaison with a comment saying what to correct."""
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_reviewer(by, report)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
@@ -329,14 +374,18 @@ def progress_report_approve(
     *, report: ProgressReport, by, comment: str = "", expected_version: int | None = None
 ) -> ProgressReport:
     """Approve a submitted report and bring its project up to date: stage (logged), the stage-gated dates and the
-    completed investment. The project's row lock is taken before the report's, as every project writer does."""
-    project = Project.objects.select_for_update().get(pk=report.project_id)
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    _check_reviewer(by, report)
+    completed investment."""
+    project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
+    _check_reviewer(by, report, approving=True)
     if expected_version is not None and report.version != expected_version:
         raise StaleVersion(report.version)
     if ReportStatus.APPROVED not in TRANSITIONS[report.status]:
         raise ValidationError(_("Only a submitted report can be approved."))
+    try:
+        with transaction.atomic():
+            ReportParticipant.objects.create(report=report, user=by, role=ReportRole.APPROVER)
+    except IntegrityError as exc:  # report_approver_not_an_author: an author the check above did not see
+        raise PermissionDenied(_authors_do_not_approve()) from exc
     report = _bump(
         report,
         report.version,
@@ -388,7 +437,7 @@ def project_apply_report(*, project: Project, report: ProgressReport, by) -> Pro
 def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -> ReportAttachment:
     """Attach a photo (JPEG/PNG) or a PDF of at most 10 MB to an editable report; the content must match the
     extension."""
-    report = ProgressReport.objects.select_for_update().select_related("project__pairing").get(pk=report.pk)
+    _project, report = lock_project_and_report(project_id=report.project_id, report_id=report.pk)
     _check_liaison_of(by, report.project)
     locked_because = report_lock_reason(report)
     if report.status not in EDITABLE or locked_because:
@@ -416,4 +465,22 @@ def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -
     )
     attachment.file.save(f"{timezone.now():%Y%m%d%H%M%S}{extension}", upload, save=False)
     attachment.save()
+    _record_author(report, by)
     return attachment
+
+
+def report_attachments_for(user) -> QuerySet[ReportAttachment]:
+    """The attachments ``user`` may open: provincial officers and leaders every one, a county liaison those of the
+    reports on projects located in their county, anyone else none (``accounts.access.REPORT_FILE_ROLES``)."""
+    return scope(
+        ReportAttachment.objects.select_related("report"),
+        user,
+        lambda county: Q(report__project__county_id=county),
+        everything_roles=REPORT_FILE_ROLES,
+    )
+
+
+def may_open_attachments(user) -> bool:
+    """Whether ``user`` opens attachments at all (to show a file name with or without its link)."""
+    access = access_for(user)
+    return access.role in REPORT_FILE_ROLES or access.is_liaison

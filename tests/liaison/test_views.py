@@ -129,7 +129,7 @@ class TestAccess:
             {**form_data(period=due_period), "attachments": [SimpleUploadedFile("现场.png", PNG)]},
         )
         attachment = ReportAttachment.objects.get()
-        url = reverse("liaison:attachment", args=[attachment.pk])
+        url = reverse("projects:report_attachment", args=[attachment.pk])
 
         response = client_a.get(url)
         assert response.status_code == 200
