@@ -18,6 +18,10 @@ from funds.models import (
     FundKind,
     RewardBasis,
     RewardRun,
+    RewardRunAction,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardRunRole,
     RewardShare,
 )
 from pairing.models import Pairing, Program, Region, RegionLevel
@@ -212,8 +216,43 @@ class RewardShareSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RewardRunEditSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Empty: the scheduled year-end job.")
+    )
+    action = serializers.ChoiceField(choices=RewardRunAction.choices, read_only=True)
+    changes = serializers.JSONField(
+        read_only=True,
+        help_text=_("The rule as started, or each changed rule field as [before, after]; empty for a recomputation."),
+    )
+
+    class Meta:
+        model = RewardRunEdit
+        fields = ["by", "at", "action", "changes"]
+        read_only_fields = fields
+
+
+class RewardRunParticipantSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    role = serializers.ChoiceField(choices=RewardRunRole.choices, read_only=True)
+
+    class Meta:
+        model = RewardRunParticipant
+        fields = ["user", "role"]
+        read_only_fields = fields
+
+
 class RewardRunSerializer(serializers.ModelSerializer):
     shares = serializers.SerializerMethodField()
+    edits = serializers.SerializerMethodField(
+        help_text=_("Every start, recomputation and rule change of the draft: who, when, what; empty for a liaison.")
+    )
+    participants = serializers.SerializerMethodField(
+        help_text=_(
+            "Each person with a hand in the run, once: editors of the draft and its approver; an editor "
+            "never approves. Empty for a county liaison."
+        )
+    )
     explainer = serializers.SerializerMethodField(
         help_text=_("Every input, weight and step of the arithmetic, in order; empty for a county liaison.")
     )
@@ -240,6 +279,8 @@ class RewardRunSerializer(serializers.ModelSerializer):
             "computed_at",
             "approved_by",
             "approved_at",
+            "edits",
+            "participants",
         ]
         read_only_fields = fields
 
@@ -259,6 +300,16 @@ class RewardRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.ANY)
     def get_explainer(self, run: RewardRun) -> list[dict]:
         return [] if self._liaison_county() else run.explainer
+
+    @extend_schema_field(RewardRunEditSerializer(many=True))
+    def get_edits(self, run: RewardRun) -> list[dict]:
+        return [] if self._liaison_county() else RewardRunEditSerializer(run.edits.all(), many=True).data
+
+    @extend_schema_field(RewardRunParticipantSerializer(many=True))
+    def get_participants(self, run: RewardRun) -> list[dict]:
+        if self._liaison_county():
+            return []
+        return RewardRunParticipantSerializer(run.participants.all(), many=True).data
 
 
 class RewardRunCreateSerializer(serializers.Serializer):

@@ -23,7 +23,18 @@ from accounts.api import MONEY_WRITERS, ScopedQuerysetMixin
 from common.api.exceptions import Conflict
 from common.money import MoneyField
 from funds import services
-from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, RewardRun, RewardShare
+from funds.models import (
+    Allocation,
+    BondIssue,
+    BondPlan,
+    BondQuota,
+    Disbursement,
+    Fund,
+    RewardRun,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardShare,
+)
 from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
 
 from . import serializers as s
@@ -237,12 +248,18 @@ class BondIssueViewSet(ServiceCreateViewSet):
 class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Year-end surplus reward runs (结余奖励): one per guidance fund. POST closes the fund's year and computes a
     draft — 201 the first time, 200 with the recomputed draft afterwards — and 409 once the run is approved.
-    Approval is by a provincial officer other than the one who started the run. A county liaison sees the runs
-    with a line for their county, that line only, and no explainer."""
+    Approval is by a provincial officer who had no hand in the draft: whoever started it, recomputed it or changed
+    its rule is listed in ``edits`` and ``participants`` and cannot approve it (403); a draft of the scheduled job
+    needs one officer to run it again (confirming or changing the rule) and another to approve. A county liaison
+    sees the runs with a line for their county, that line only, and no explainer, edits or participants."""
 
     queryset = (
         RewardRun.objects.select_related("fund", "created_by", "approved_by")
-        .prefetch_related(Prefetch("shares", queryset=RewardShare.objects.select_related("county")))
+        .prefetch_related(
+            Prefetch("shares", queryset=RewardShare.objects.select_related("county")),
+            Prefetch("edits", queryset=RewardRunEdit.objects.select_related("by").order_by("at", "id")),
+            Prefetch("participants", queryset=RewardRunParticipant.objects.select_related("user").order_by("at", "id")),
+        )
         .order_by("-fund__year", "fund", "id")
     )
     serializer_class = s.RewardRunSerializer
