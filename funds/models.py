@@ -498,7 +498,7 @@ class RewardRunEdit(models.Model):
 
 class RewardRunRole(models.TextChoices):
     EDITOR = "editor", _("Set or changed the draft")
-    APPROVER = "approver", _("Approved")
+    APPROVER = "approver", _("Approved the run")
 
 
 class RewardRunParticipant(models.Model):

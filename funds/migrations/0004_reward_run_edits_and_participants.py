@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             name='RewardRunParticipant',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('editor', 'Set or changed the draft'), ('approver', 'Approved')], max_length=16, verbose_name='role')),
+                ('role', models.CharField(choices=[('editor', 'Set or changed the draft'), ('approver', 'Approved the run')], max_length=16, verbose_name='role')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='since')),
                 ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='funds.rewardrun', verbose_name='run')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='person')),
