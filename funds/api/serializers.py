@@ -47,8 +47,19 @@ class CountyField(SlugRelatedField):
 
 class FundSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("Program code."))
-    unallocated = MoneySerializerField(help_text=_("Total less allocated, in yuan."))
-    disbursed = MoneySerializerField(help_text=_("Paid out of the fund's allocations so far, in yuan."))
+    allocated = MoneySerializerField(
+        source="shown_allocated",
+        help_text=_("Allocated to weak counties, in yuan; for a county liaison, to their county only."),
+    )
+    unallocated = MoneySerializerField(
+        source="shown_unallocated",
+        allow_null=True,
+        help_text=_("Total less allocated, in yuan; null for a county liaison."),
+    )
+    disbursed = MoneySerializerField(
+        source="shown_disbursed",
+        help_text=_("Paid out of the fund's allocations so far, in yuan; for a county liaison, to their county only."),
+    )
     closed = serializers.SerializerMethodField(help_text=_("The year is closed for the reward run."))
 
     class Meta:
