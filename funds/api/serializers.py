@@ -267,6 +267,12 @@ class RewardRunSerializer(serializers.ModelSerializer):
     explainer = serializers.SerializerMethodField(
         help_text=_("Every input, weight and step of the arithmetic, in order; empty for a county liaison.")
     )
+    disbursed = MoneySerializerField(
+        allow_null=True, help_text=_("Disbursed from the fund when the run was computed, in yuan; null for a liaison.")
+    )
+    surplus = MoneySerializerField(
+        allow_null=True, help_text=_("Fund total less disbursed: what the run shares, in yuan; null for a liaison.")
+    )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -300,6 +306,14 @@ class RewardRunSerializer(serializers.ModelSerializer):
 
         access = access_for(self.context["request"].user)
         return access.county if access.is_liaison else None
+
+    def to_representation(self, run: RewardRun) -> dict:
+        data = super().to_representation(run)
+        if self._liaison_county():
+            # Σ disbursed across the counties is the province's figure, and the surplus gives it away with the
+            # (public) fund total: a county liaison reads their own line only.
+            data["disbursed"] = data["surplus"] = None
+        return data
 
     @extend_schema_field(RewardShareSerializer(many=True))
     def get_shares(self, run: RewardRun) -> list[dict]:

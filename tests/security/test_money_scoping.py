@@ -181,3 +181,15 @@ def test_the_funds_export_holds_the_same_figures_as_the_liaisons_list(fund, liai
     text = client_for(liaison_a).get("/api/v1/funds/", {"format": "csv"}).content.decode("utf-8-sig")
     assert "100000000.00" in text
     assert "180000000.00" not in text and "163450000.00" not in text
+
+
+def test_a_reward_run_gives_a_liaison_no_province_totals(fund, finance, liaison_a, officer):
+    run, _created = reward_run_start(fund=fund, by=finance)
+
+    body = client_for(liaison_a).get(f"/api/v1/reward-runs/{run.pk}/").json()
+
+    assert body["fund_total"] == "200000000.00"
+    assert body["disbursed"] is None and body["surplus"] is None
+    assert [row["county"] for row in body["shares"]] == ["370405"]
+    officer_body = client_for(officer).get(f"/api/v1/reward-runs/{run.pk}/").json()
+    assert (officer_body["disbursed"], officer_body["surplus"]) == ("163450000.00", "36550000.00")
