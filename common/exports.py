@@ -4,8 +4,10 @@ Both build a ``Table`` — columns with a stable name and a label in the reader'
 whole numbers, booleans, ``Decimal``) — and leave the file format to this module:
 
 - CSV is UTF-8 with a byte-order mark, so Excel opens Chinese text correctly, and has one header row of column
-  names. Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-  return, and not a plain number) is prefixed with an apostrophe.
+  names.
+- Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return, and not a plain number) is prefixed with an apostrophe, in CSV and in every workbook the tracker writes
+  (``spreadsheet_text``: the one rule, also used by ``funds.exports`` and ``projects.bulletins``).
 - XLSX has the column names in row 1, their labels in row 2 and the data from row 3, with the panes frozen below
   the labels. Text stays text (cell type string, number format ``@``), so adcodes and other codes keep every digit;
   money is numeric: yuan as ``#,##0.00``, 万元 with up to six decimals, exact to the fen.
@@ -107,6 +109,20 @@ def write(table: Table, file_format: str, *, title: str = "") -> bytes:
     return write_xlsx(table, title=title) if file_format == XLSX else write_csv(table)
 
 
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` as a spreadsheet cell may hold it: text a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return first, and not a plain number such as ``-1.5``) gets a leading apostrophe;
+    anything else, text or not, is returned as it is.
+
+    Every CSV and workbook cell written from text goes through here (formula injection: a name such as
+    ``=HYPERLINK(…)`` typed by one user must not run in another's Excel). In a workbook the apostrophe also keeps
+    openpyxl from storing the text as a formula, and the cell stays text when someone edits it.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return f"'{value}"
+    return value
+
+
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 
@@ -119,10 +135,7 @@ def csv_text(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, str):
-        if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-            # A spreadsheet would run it as a formula (CSV injection); the apostrophe makes it text.
-            return f"'{value}"
-        return value
+        return spreadsheet_text(value)
     return str(value)
 
 
@@ -157,7 +170,7 @@ def _sheet_title(title: str) -> str:
 
 def _text_cell(sheet, text: str, **style) -> WriteOnlyCell:
     # Characters XML cannot hold (control characters) are dropped; openpyxl would refuse the whole file.
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell = WriteOnlyCell(sheet, value=spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", text)))
     # openpyxl would read "=…" as a formula and "#N/A" as an error: text is text.
     cell.data_type = "s"
     cell.number_format = TEXT_FORMAT

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.exports import spreadsheet_text
 from common.money import WAN
 
 from .models import BondPlan, Fund, FundKind
@@ -97,7 +98,8 @@ def add_sheet(workbook: Workbook, title: str, columns: Sequence[Column]) -> Work
 def add_row(
     sheet: Worksheet, columns: Sequence[Column], values: Sequence[Any], *, total: bool = False, flag: bool = False
 ) -> None:
-    sheet.append(list(values))
+    # Names, purposes and document numbers are typed by people: text that would run as a formula is escaped.
+    sheet.append([spreadsheet_text(value) for value in values])
     row = sheet.max_row
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=row, column=index)
@@ -170,6 +172,8 @@ def _figures_sum(figures: Sequence[FundFigures]) -> FundFigures:
     )
 
 
+# The rows are laid out as the sheet's columns, several to a line.
+# fmt: off
 @_in_chinese
 def funds_overview_workbook(funds: Sequence[Fund]) -> Workbook:
     """Sheet 资金概况: one row per fund; sheet 分县情况: one row per fund and weak county. Each ends in a totals row."""
@@ -211,6 +215,7 @@ def funds_overview_workbook(funds: Sequence[Fund]) -> Workbook:
         rows_total.remaining, wan(rows_total.remaining), fraction(rows_total.disbursement_rate_pct),
     ], total=True)
     return workbook
+# fmt: on
 
 
 ALLOCATION_COLUMNS = [
@@ -246,6 +251,8 @@ DISBURSEMENT_COLUMNS = [
 ]
 
 
+# The rows are laid out as the sheet's columns, several to a line.
+# fmt: off
 @_in_chinese
 def fund_ledger_workbook(funds: Sequence[Fund]) -> Workbook:
     """Sheet 资金分配: every allocation; sheet 资金拨付: every disbursement (tranche) of those allocations."""
@@ -282,6 +289,7 @@ def fund_ledger_workbook(funds: Sequence[Fund]) -> Workbook:
         TOTAL_LABEL, None, None, None, None, None, None, None, None, None, whole.disbursed, wan(whole.disbursed),
     ], total=True)
     return workbook
+# fmt: on
 
 
 # --- Special bonds -------------------------------------------------------------------------------------------------
@@ -341,6 +349,8 @@ def _bond_figures_sum(figures: Sequence[BondFigures]) -> BondFigures:
     )
 
 
+# The rows are laid out as the sheet's columns, several to a line.
+# fmt: off
 @_in_chinese
 def bond_plans_workbook(plans: Sequence[BondPlan]) -> Workbook:
     """Sheets 额度计划 (one row per plan), 分县额度 (one row per county quota) and 债券发行 (every issue; those for
@@ -393,6 +403,7 @@ def bond_plans_workbook(plans: Sequence[BondPlan]) -> Workbook:
         whole.issued, wan(whole.issued),
     ], total=True)
     return workbook
+# fmt: on
 
 
 # --- Files ---------------------------------------------------------------------------------------------------------

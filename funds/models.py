@@ -48,7 +48,10 @@ class Fund(models.Model):
         _("invested in projects"), default=0, editable=False, help_text=_("Pair industry funds: paid into projects.")
     )
     frozen_at = models.DateTimeField(
-        _("year closed at"), null=True, blank=True, editable=False,
+        _("year closed at"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("Once closed for the year-end reward run, nothing more is disbursed."),
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
@@ -160,9 +163,7 @@ class Disbursement(models.Model):
 class BondPlan(models.Model):
     """A program year's special-bond quota earmarked for the weak counties (专项债单列额度)."""
 
-    program = models.ForeignKey(
-        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="bond_plans"
-    )
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="bond_plans")
     year = models.PositiveSmallIntegerField(_("year"))
     total = MoneyField(_("total quota"))
     assigned = MoneyField(_("assigned to counties"), default=0, editable=False)
@@ -317,8 +318,12 @@ class ParkLedgerEntry(models.Model):
     output = MoneyField(_("output value"))
     note = models.CharField(_("note"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     is_sample = models.BooleanField(_("sample data"), default=False)
@@ -384,14 +389,19 @@ class RewardRun(models.Model):
         _("status"), max_length=16, choices=RewardRunStatus.choices, default=RewardRunStatus.DRAFT
     )
     threshold_pct = models.DecimalField(
-        _("growth threshold (%)"), max_digits=8, decimal_places=4, default=0,
+        _("growth threshold (%)"),
+        max_digits=8,
+        decimal_places=4,
+        default=0,
         help_text=_("A weak county is eligible when its main-tax growth is above this rate."),
     )
     basis = models.CharField(
         _("weight basis"), max_length=16, choices=RewardBasis.choices, default=RewardBasis.INCREMENT
     )
     cap = MoneyField(
-        _("cap per county"), null=True, blank=True,
+        _("cap per county"),
+        null=True,
+        blank=True,
         help_text=_("Optional; what a county would get above it is shared among the others."),
     )
     period = models.CharField(_("statistics period"), max_length=7, blank=True)
@@ -400,14 +410,22 @@ class RewardRun(models.Model):
     surplus = MoneyField(_("surplus"), default=0)
     explainer = models.JSONField(_("explainer"), default=list, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
@@ -423,21 +441,94 @@ class RewardRun(models.Model):
                 condition=Q(surplus=F("fund_total") - F("disbursed")), name="reward_run_surplus_is_total_less_paid"
             ),
             models.CheckConstraint(
-                condition=~Q(status=RewardRunStatus.APPROVED)
-                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                condition=~Q(status=RewardRunStatus.APPROVED) | Q(approved_by__isnull=False, approved_at__isnull=False),
                 name="reward_run_approval_recorded",
             ),
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True) | Q(created_by__isnull=True) | ~Q(approved_by=F("created_by")),
                 name="reward_run_four_eyes",
             ),
-            models.CheckConstraint(
-                condition=Q(cap__isnull=True) | Q(cap__gt=0), name="reward_run_cap_positive"
-            ),
+            models.CheckConstraint(condition=Q(cap__isnull=True) | Q(cap__gt=0), name="reward_run_cap_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.fund} · {self.get_status_display()}"
+
+
+class RewardRunAction(models.TextChoices):
+    START = "start", _("Started the draft")
+    RECOMPUTE = "recompute", _("Recomputed the draft")
+    RULE = "rule", _("Changed the rule and recomputed")
+
+
+class RewardRunEdit(models.Model):
+    """One hand in a draft reward run: who started, recomputed or changed its rule, when, and what changed (each
+    rule field as [before, after]). ``by`` is empty only for the scheduled job."""
+
+    run = models.ForeignKey(RewardRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="edits")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the scheduled year-end job."),
+    )
+    action = models.CharField(_("what"), max_length=16, choices=RewardRunAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reward run edit")
+        verbose_name_plural = _("reward run edits")
+        ordering = ["run", "at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=RewardRunAction.values), name="reward_run_edit_action_known"),
+            # The scheduled job only drafts and recomputes; a changed rule always has a person behind it.
+            models.CheckConstraint(
+                condition=Q(by__isnull=False) | ~Q(action=RewardRunAction.RULE),
+                name="reward_run_edit_rule_has_a_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.get_action_display()}"
+
+
+class RewardRunRole(models.TextChoices):
+    EDITOR = "editor", _("Set or changed the draft")
+    APPROVER = "approver", _("Approved the run")
+
+
+class RewardRunParticipant(models.Model):
+    """Each person with a hand in a run, once: an editor of its draft or its approver, never both. The unique
+    (run, user) pair is the four-eyes rule at the database: the approver's row cannot be added for someone who
+    started, recomputed or changed the draft."""
+
+    run = models.ForeignKey(RewardRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=RewardRunRole.choices)
+    at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reward run participant")
+        verbose_name_plural = _("reward run participants")
+        ordering = ["run", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "user"], name="reward_run_one_hand_per_person"),
+            models.UniqueConstraint(
+                fields=["run"], condition=Q(role=RewardRunRole.APPROVER), name="reward_run_one_approver"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=RewardRunRole.values), name="reward_run_participant_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.user} · {self.get_role_display()}"
 
 
 class RewardShare(models.Model):

@@ -2,8 +2,14 @@
 
 ``reward_run_start`` closes the fund year, reads each weak county's main-tax figures from the statistics store (the
 release in force, named on every line), applies the rule with ``funds.reward`` and stores the run as a draft with
-its explainer; running it again recomputes the draft. ``reward_run_approve`` — a provincial officer other than the
-one who started the run — records the payouts. The admin, the API and the year-end task all call these two.
+its explainer; running it again recomputes the draft. ``reward_run_approve`` — a provincial officer who had no
+hand in the draft — records the payouts. The admin, the API and the year-end task all call these two.
+
+Four eyes: every start, recomputation and rule change is recorded (``RewardRunEdit``: who, when, what changed) and
+its person becomes an editor of the run (``RewardRunParticipant``). An editor never approves: not the starter, not
+an officer who re-ran the draft with a rule of their own, not one who only recomputed it. A draft the scheduled job
+made has no person behind it, so it needs one officer to confirm or change its rule (a re-run) and another to
+approve. The unique (run, user) participant row makes the database refuse an approver who edited the draft.
 
 Concurrency: both take the fund's row lock first (the order every money writer uses), so two starts at once give
 one run, and an approval cannot interleave with a recomputation. The one-to-one fund → run and the unique
@@ -33,7 +39,20 @@ from stats.models import Indicator
 from stats.rules import growth_pct as resolve_growth
 from stats.selectors import effective_values
 
-from .models import Allocation, Fund, FundKind, RewardBasis, RewardPayout, RewardRun, RewardRunStatus, RewardShare
+from .models import (
+    Allocation,
+    Fund,
+    FundKind,
+    RewardBasis,
+    RewardPayout,
+    RewardRun,
+    RewardRunAction,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardRunRole,
+    RewardRunStatus,
+    RewardShare,
+)
 from .reward import CountyInput, RewardRule, RewardRuleError, compute_reward
 
 logger = logging.getLogger(__name__)
@@ -123,8 +142,10 @@ def reward_run_start(
             _("The %(year)s reward run is approved and paid: it cannot be run again.") % {"year": fund.year}
         )
     created = run is None
+    person = by if by is not None and by.is_authenticated else None
     if created:
-        run = RewardRun(fund=fund, created_by=by if by is not None and by.is_authenticated else None)
+        run = RewardRun(fund=fund, created_by=person)
+    rule_before = _rule_of(run)
     if threshold_pct is not None:
         run.threshold_pct = threshold_pct
     if basis is not None:
@@ -179,22 +200,69 @@ def reward_run_start(
         )
         for line in result.counties
     )
+    _record_edit(run=run, person=person, created=created, rule_before=rule_before)
     logger.info("reward run %s for fund %s %s", run.pk, fund.pk, "created" if created else "recomputed")
     return run, created
 
 
+_RULE_FIELDS = ("threshold_pct", "basis", "cap")
+
+
+def _rule_of(run: RewardRun | None) -> dict[str, str | None]:
+    """The run's rule as text, so that 3.4 and 3.4000 compare equal and the changes store as JSON."""
+    if run is None:
+        return dict.fromkeys(_RULE_FIELDS)
+    values = {}
+    for name in _RULE_FIELDS:
+        value = getattr(run, name)
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f") if name == "threshold_pct" else format(value, "f")
+        values[name] = None if value is None else str(value)
+    return values
+
+
+def _record_edit(*, run: RewardRun, person, created: bool, rule_before: dict[str, str | None]) -> None:
+    """Record a hand in the draft: the edit (who, when, what) and its person as an editor of the run."""
+    rule_after = _rule_of(run)
+    if created:
+        action, changes = RewardRunAction.START, rule_after
+    else:
+        changes = {
+            name: [rule_before[name], rule_after[name]]
+            for name in _RULE_FIELDS
+            if rule_before[name] != rule_after[name]
+        }
+        action = RewardRunAction.RULE if changes else RewardRunAction.RECOMPUTE
+    RewardRunEdit.objects.create(run=run, by=person, action=action, changes=changes)
+    if person is not None:
+        RewardRunParticipant.objects.get_or_create(run=run, user=person, defaults={"role": RewardRunRole.EDITOR})
+
+
 @transaction.atomic
 def reward_run_approve(*, run: RewardRun, by) -> RewardRun:
-    """Approve a draft run and record its payouts. Only a provincial officer, and not the one who started it."""
+    """Approve a draft run and record its payouts. Only a provincial officer who had no hand in the draft (started,
+    recomputed or changed its rule), and only once a person has set or confirmed the rule."""
     if access_for(by).role != Role.OFFICER:
         raise PermissionDenied(_("Only a provincial officer approves a reward run."))
     Fund.objects.select_for_update().get(pk=run.fund_id)
     run = RewardRun.objects.select_for_update().get(pk=run.pk)
     if run.status == RewardRunStatus.APPROVED:
         raise RewardRunConflict(_("This reward run is already approved and paid."))
-    if run.created_by_id is not None and run.created_by_id == by.pk:
-        raise PermissionDenied(_("The person who started a reward run cannot approve it."))
-    # The row lock taken above makes this check-then-write safe against a second approval.
+    editors = set(run.participants.filter(role=RewardRunRole.EDITOR).values_list("user_id", flat=True))
+    if by.pk in editors or (run.created_by_id is not None and run.created_by_id == by.pk):
+        raise PermissionDenied(
+            _("You started, recomputed or changed this draft: another provincial officer must approve it.")
+        )
+    if not editors:
+        raise PermissionDenied(
+            _(
+                "The scheduled job drafted this run: a provincial officer must first confirm or change its rule "
+                "(run it again), and another one approve it."
+            )
+        )
+    # The fund's row lock taken above serialises this check-then-write with every re-run and second approval; the
+    # participant row below is the database's word on it.
+    RewardRunParticipant.objects.create(run=run, user=by, role=RewardRunRole.APPROVER)
     run.status = RewardRunStatus.APPROVED
     run.approved_by = by
     run.approved_at = timezone.now()

@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
+from accounts.access import pairing_q
+from common.money import MoneyField
 from pairing.models import Region
 from projects.models import Stage
 
-from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund
+from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, RewardShare
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -31,6 +34,41 @@ def rate_pct(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 # --- Funds ---------------------------------------------------------------------------------------------------------
+
+
+def fund_liaison_q(county: str) -> Q:
+    """A liaison sees the funds allocated to their county and the industry funds of their pairing."""
+    allocated_here = Allocation.objects.filter(fund=OuterRef("pk"), county=county)
+    return Q(Exists(allocated_here)) | pairing_q(county, "pairing__")
+
+
+def fund_choice_liaison_q(county: str) -> Q:
+    """The funds a liaison may name in a filter: those they see, and those whose reward run has a line for them."""
+    rewarded_here = RewardShare.objects.filter(run__fund=OuterRef("pk"), county=county)
+    return fund_liaison_q(county) | Q(Exists(rewarded_here))
+
+
+def _money_sum(path: str, condition: Q | None = None) -> Coalesce:
+    return Coalesce(Sum(path, filter=condition), Value(ZERO), output_field=MoneyField())
+
+
+def funds_with_figures(queryset: QuerySet[Fund], *, county: str | None = None) -> QuerySet[Fund]:
+    """``queryset`` with the money figures a reader may see: ``shown_allocated``, ``shown_disbursed`` and
+    ``shown_unallocated``. For the province (``county`` None) the fund's own figures; for a county liaison
+    (``county`` an adcode) what was allocated and paid to that county, and no unallocated amount, which with the
+    public total would give the province's allocations away."""
+    if county is None:
+        return queryset.annotate(
+            shown_allocated=F("allocated"),
+            shown_disbursed=_money_sum("allocations__disbursed"),
+            shown_unallocated=F("total") - F("allocated"),
+        )
+    here = Q(allocations__county=county)
+    return queryset.annotate(
+        shown_allocated=_money_sum("allocations__amount", here),
+        shown_disbursed=_money_sum("allocations__disbursed", here),
+        shown_unallocated=Value(None, output_field=MoneyField()),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +99,9 @@ class FundUsage:
     """A fund's use: its total, what is allocated and disbursed, and the same per weak county with allocations.
 
     ``counties_total`` sums the rows in ``counties``; the fund's own ``allocated`` and ``disbursed`` sum every
-    county's rows (they differ only when the rows were restricted to one county).
+    county's rows. Restricted to one county (``county_only``), every figure is that county's: ``allocated`` and
+    ``disbursed`` are its own, and ``unallocated`` and ``surplus`` — which with the public total would give the whole
+    fund's use away — are None.
     """
 
     fund: Fund
@@ -71,10 +111,11 @@ class FundUsage:
     allocation_count: int
     counties: list[CountyFundUsage]
     counties_total: FundFigures
+    county_only: bool = False
 
     @property
-    def unallocated(self) -> Decimal:
-        return self.total - self.allocated
+    def unallocated(self) -> Decimal | None:
+        return None if self.county_only else self.total - self.allocated
 
     @property
     def undisbursed(self) -> Decimal:
@@ -82,9 +123,9 @@ class FundUsage:
         return self.allocated - self.disbursed
 
     @property
-    def surplus(self) -> Decimal:
+    def surplus(self) -> Decimal | None:
         """Total less everything disbursed: what the year-end reward run would share out today (DOMAIN §4)."""
-        return self.total - self.disbursed
+        return None if self.county_only else self.total - self.disbursed
 
     @property
     def disbursement_rate_pct(self) -> Decimal | None:
@@ -102,8 +143,8 @@ def _sum_fund_figures(rows: list[CountyFundUsage]) -> FundFigures:
 def fund_usage(*, fund: Fund, county: str | None = None) -> FundUsage:
     """How ``fund`` is used, per weak county (by adcode). One query.
 
-    ``county`` (an adcode) keeps only that county's row in ``counties`` and ``counties_total``; the fund's own
-    figures stay those of the whole fund.
+    ``county`` (an adcode, for a county liaison) keeps only that county's row, and the fund's figures become that
+    county's (``FundUsage.county_only``); the total, the fund's announced size, stays.
     """
     regions = (
         Region.objects.filter(fund_allocations__fund=fund)
@@ -123,9 +164,9 @@ def fund_usage(*, fund: Fund, county: str | None = None) -> FundUsage:
         )
         for region in regions
     ]
-    whole = _sum_fund_figures(rows)
     if county is not None:
         rows = [row for row in rows if row.county.pk == county]
+    whole = _sum_fund_figures(rows)
     return FundUsage(
         fund=fund,
         total=fund.total,
@@ -133,7 +174,8 @@ def fund_usage(*, fund: Fund, county: str | None = None) -> FundUsage:
         disbursed=whole.disbursed,
         allocation_count=whole.allocations,
         counties=rows,
-        counties_total=_sum_fund_figures(rows),
+        counties_total=whole,
+        county_only=county is not None,
     )
 
 
@@ -142,9 +184,7 @@ def fund_allocations(*, fund: Fund) -> list[Allocation]:
     return list(
         Allocation.objects.filter(fund=fund)
         .select_related("county", "project")
-        .prefetch_related(
-            Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk"))
-        )
+        .prefetch_related(Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk")))
         .order_by("county__adcode", "allocated_on", "pk")
     )
 

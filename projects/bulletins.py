@@ -45,6 +45,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from common.exports import spreadsheet_text
 from common.money import WAN
 from pairing.models import Pairing, PairingStatus, Program
 
@@ -410,7 +411,8 @@ def _add_row(
     fill: PatternFill | None = None,
     wrap: bool = False,
 ) -> None:
-    sheet.append(list(values))
+    # Project, program and county names are typed by people: text that would run as a formula is escaped.
+    sheet.append([spreadsheet_text(value) for value in values])
     row = sheet.max_row
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=row, column=index)
@@ -436,7 +438,7 @@ def _summary_sheet(workbook: Workbook, figures: dict[str, Any]) -> None:
     report_month = period_title(figures["report_period"])
 
     def line(label: str, value: Any, number_format: str | None = None, note: str = "", money: bool = False) -> None:
-        sheet.append([label, value, _wan(value) if money else None, note])
+        sheet.append([spreadsheet_text(label), spreadsheet_text(value), _wan(value) if money else None, note])
         row = sheet.max_row
         if number_format:
             sheet.cell(row=row, column=2).number_format = number_format

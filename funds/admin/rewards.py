@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -110,6 +112,7 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
             "computed_at",
             "approved_by",
             "approved_at",
+            "edits_table",
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: RewardRun | None = None) -> list[str]:
@@ -136,6 +139,35 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
         except RewardRunConflict as exc:
             raise ValidationError({"fund": str(exc)}) from exc
         return run
+
+    @admin.display(description=_("who touched the draft"))
+    def edits_table(self, obj: RewardRun) -> str:
+        """Every start, recomputation and rule change with its person (or the scheduled job), time and changes; none
+        of them may approve the run."""
+        edits = obj.edits.select_related("by").order_by("at", "id")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    edit.by.get_username() if edit.by else _("the scheduled job"),
+                    date_format(localtime(edit.at), "DATETIME_FORMAT"),
+                    edit.get_action_display(),
+                    "; ".join(f"{name}: {_change(value)}" for name, value in sorted(edit.changes.items())) or "—",
+                )
+                for edit in edits
+            ),
+        )
+        return format_html(
+            '<table class="reward-run-edits"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            '<tbody>{}</tbody></table><p class="help">{}</p>',
+            _("by"),
+            _("at"),
+            _("what"),
+            _("changes"),
+            rows,
+            _("Whoever started, recomputed or changed the draft cannot approve it."),
+        )
 
     @admin.display(description=_("explainer"))
     def explainer_table(self, obj: RewardRun) -> str:
@@ -192,6 +224,13 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 self.message_user(request, f"{run}: {exc}", messages.ERROR)
             else:
                 self.message_user(request, _("%(run)s: recomputed") % {"run": run}, messages.SUCCESS)
+
+
+def _change(value) -> str:
+    """A rule field as started (a value) or changed ([before, after])."""
+    if isinstance(value, list):
+        return " → ".join("—" if part is None else str(part) for part in value)
+    return "—" if value is None else str(value)
 
 
 def _line(item: dict) -> str:

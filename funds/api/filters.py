@@ -1,9 +1,31 @@
 """Query filters for the fund endpoints."""
 
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from accounts.access import scope
 from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
-from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
+from funds.models import (
+    Allocation,
+    BondIssue,
+    BondPlan,
+    BondQuota,
+    Disbursement,
+    Fund,
+    FundKind,
+    RewardRun,
+    RewardRunStatus,
+)
+from funds.selectors import fund_choice_liaison_q
+
+
+def funds_to_choose(request) -> QuerySet[Fund]:
+    """The funds the requester may name: a liaison's own, so the browsable API's form lists no other county's fund
+    and a hidden fund's id is refused exactly like a missing one."""
+    if request is None:  # the schema generator builds the form without a request
+        return Fund.objects.none()
+    return scope(Fund.objects.order_by("-year", "name", "id"), request.user, fund_choice_liaison_q)
 
 
 class FundFilter(filters.FilterSet):
@@ -62,3 +84,12 @@ class BondIssueFilter(filters.FilterSet):
     class Meta:
         model = BondIssue
         fields = ["quota", "county", "project"]
+
+
+class RewardRunFilter(filters.FilterSet):
+    fund = filters.ModelChoiceFilter(queryset=funds_to_choose, label=_("fund"))
+    status = filters.ChoiceFilter(choices=RewardRunStatus.choices)
+
+    class Meta:
+        model = RewardRun
+        fields = ["fund", "status"]

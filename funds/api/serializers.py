@@ -18,6 +18,10 @@ from funds.models import (
     FundKind,
     RewardBasis,
     RewardRun,
+    RewardRunAction,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardRunRole,
     RewardShare,
 )
 from pairing.models import Pairing, Program, Region, RegionLevel
@@ -43,8 +47,19 @@ class CountyField(SlugRelatedField):
 
 class FundSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("Program code."))
-    unallocated = MoneySerializerField(help_text=_("Total less allocated, in yuan."))
-    disbursed = MoneySerializerField(help_text=_("Paid out of the fund's allocations so far, in yuan."))
+    allocated = MoneySerializerField(
+        source="shown_allocated",
+        help_text=_("Allocated to weak counties, in yuan; for a county liaison, to their county only."),
+    )
+    unallocated = MoneySerializerField(
+        source="shown_unallocated",
+        allow_null=True,
+        help_text=_("Total less allocated, in yuan; null for a county liaison."),
+    )
+    disbursed = MoneySerializerField(
+        source="shown_disbursed",
+        help_text=_("Paid out of the fund's allocations so far, in yuan; for a county liaison, to their county only."),
+    )
     closed = serializers.SerializerMethodField(help_text=_("The year is closed for the reward run."))
 
     class Meta:
@@ -212,10 +227,51 @@ class RewardShareSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RewardRunEditSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Empty: the scheduled year-end job.")
+    )
+    action = serializers.ChoiceField(choices=RewardRunAction.choices, read_only=True)
+    changes = serializers.JSONField(
+        read_only=True,
+        help_text=_("The rule as started, or each changed rule field as [before, after]; empty for a recomputation."),
+    )
+
+    class Meta:
+        model = RewardRunEdit
+        fields = ["by", "at", "action", "changes"]
+        read_only_fields = fields
+
+
+class RewardRunParticipantSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    role = serializers.ChoiceField(choices=RewardRunRole.choices, read_only=True)
+
+    class Meta:
+        model = RewardRunParticipant
+        fields = ["user", "role"]
+        read_only_fields = fields
+
+
 class RewardRunSerializer(serializers.ModelSerializer):
     shares = serializers.SerializerMethodField()
+    edits = serializers.SerializerMethodField(
+        help_text=_("Every start, recomputation and rule change of the draft: who, when, what; empty for a liaison.")
+    )
+    participants = serializers.SerializerMethodField(
+        help_text=_(
+            "Each person with a hand in the run, once: editors of the draft and its approver; an editor "
+            "never approves. Empty for a county liaison."
+        )
+    )
     explainer = serializers.SerializerMethodField(
         help_text=_("Every input, weight and step of the arithmetic, in order; empty for a county liaison.")
+    )
+    disbursed = MoneySerializerField(
+        allow_null=True, help_text=_("Disbursed from the fund when the run was computed, in yuan; null for a liaison.")
+    )
+    surplus = MoneySerializerField(
+        allow_null=True, help_text=_("Fund total less disbursed: what the run shares, in yuan; null for a liaison.")
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -240,6 +296,8 @@ class RewardRunSerializer(serializers.ModelSerializer):
             "computed_at",
             "approved_by",
             "approved_at",
+            "edits",
+            "participants",
         ]
         read_only_fields = fields
 
@@ -248,6 +306,14 @@ class RewardRunSerializer(serializers.ModelSerializer):
 
         access = access_for(self.context["request"].user)
         return access.county if access.is_liaison else None
+
+    def to_representation(self, run: RewardRun) -> dict:
+        data = super().to_representation(run)
+        if self._liaison_county():
+            # Σ disbursed across the counties is the province's figure, and the surplus gives it away with the
+            # (public) fund total: a county liaison reads their own line only.
+            data["disbursed"] = data["surplus"] = None
+        return data
 
     @extend_schema_field(RewardShareSerializer(many=True))
     def get_shares(self, run: RewardRun) -> list[dict]:
@@ -259,6 +325,16 @@ class RewardRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.ANY)
     def get_explainer(self, run: RewardRun) -> list[dict]:
         return [] if self._liaison_county() else run.explainer
+
+    @extend_schema_field(RewardRunEditSerializer(many=True))
+    def get_edits(self, run: RewardRun) -> list[dict]:
+        return [] if self._liaison_county() else RewardRunEditSerializer(run.edits.all(), many=True).data
+
+    @extend_schema_field(RewardRunParticipantSerializer(many=True))
+    def get_participants(self, run: RewardRun) -> list[dict]:
+        if self._liaison_county():
+            return []
+        return RewardRunParticipantSerializer(run.participants.all(), many=True).data
 
 
 class RewardRunCreateSerializer(serializers.Serializer):

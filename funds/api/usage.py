@@ -62,10 +62,15 @@ class FundUsageSerializer(serializers.Serializer):
     name = serializers.CharField(source="fund.name", read_only=True)
     total = MoneySerializerField(help_text=_("The fund's total, in yuan."))
     allocated = MoneySerializerField(help_text=_("Allocated to weak counties, in yuan."))
-    unallocated = MoneySerializerField(help_text=_("Total less allocated, in yuan."))
+    unallocated = MoneySerializerField(
+        allow_null=True, help_text=_("Total less allocated, in yuan; null for a county liaison.")
+    )
     disbursed = MoneySerializerField(help_text=_("Paid out of the fund's allocations, in yuan."))
     undisbursed = MoneySerializerField(help_text=_("Allocated but not yet paid out, in yuan."))
-    surplus = MoneySerializerField(help_text=_("Total less disbursed, in yuan: what a year-end reward run shares."))
+    surplus = MoneySerializerField(
+        allow_null=True,
+        help_text=_("Total less disbursed, in yuan: what a year-end reward run shares; null for a county liaison."),
+    )
     disbursement_rate_pct = RateField(help_text=_("Disbursed as a percentage of allocated."))
     counties = CountyFundUsageSerializer(many=True, read_only=True, help_text=_("One row per weak county."))
     counties_total = FundFiguresSerializer(read_only=True, help_text=_("The sums of the rows in counties."))
@@ -79,7 +84,9 @@ def fund_usage_liaison_q(county: str) -> Q:
 @extend_schema(tags=["funds"])
 class FundUsageViewSet(ScopedQuerysetMixin, GenericViewSet):
     """How a fund is used: its total, allocated, disbursed and what is left, and the same per weak county.
-    Amounts in yuan; a county liaison sees only their own county's row."""
+    Amounts in yuan. A county liaison sees only their own county's row, and the fund's figures are their county's
+    (the total, the fund's announced size, stays; unallocated and surplus, which would give the province's figures
+    away, are null)."""
 
     queryset = Fund.objects.select_related("program")
     serializer_class = FundUsageSerializer

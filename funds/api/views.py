@@ -4,11 +4,8 @@ Reads: every role, a county liaison only their own county's rows. Writes (POST):
 through the services; corrections are new entries, so there is no PUT or DELETE.
 """
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,16 +15,35 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.access import pairing_q
+from accounts.access import access_for
 from accounts.api import MONEY_WRITERS, ScopedQuerysetMixin
 from common.api.exceptions import Conflict
-from common.money import MoneyField
 from funds import services
-from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, RewardRun, RewardShare
+from funds.models import (
+    Allocation,
+    BondIssue,
+    BondPlan,
+    BondQuota,
+    Disbursement,
+    Fund,
+    RewardRun,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardShare,
+)
 from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
+from funds.selectors import fund_liaison_q, funds_with_figures
 
 from . import serializers as s
-from .filters import AllocationFilter, BondIssueFilter, BondPlanFilter, BondQuotaFilter, DisbursementFilter, FundFilter
+from .filters import (
+    AllocationFilter,
+    BondIssueFilter,
+    BondPlanFilter,
+    BondQuotaFilter,
+    DisbursementFilter,
+    FundFilter,
+    RewardRunFilter,
+)
 
 TAGS = ["funds"]
 
@@ -68,12 +84,6 @@ def _create_schema(input_serializer, output_serializer, summary):
     )
 
 
-def fund_liaison_q(county: str) -> Q:
-    """A liaison sees the funds allocated to their county and the industry funds of their pairing."""
-    allocated_here = Allocation.objects.filter(fund=OuterRef("pk"), county=county)
-    return Q(Exists(allocated_here)) | pairing_q(county, "pairing__")
-
-
 @extend_schema(tags=TAGS)
 @extend_schema_view(
     list=extend_schema(summary=_("List funds")),
@@ -82,18 +92,20 @@ def fund_liaison_q(county: str) -> Q:
 )
 class FundViewSet(ServiceCreateViewSet):
     """Guidance funds (帮扶引导资金) and pair industry funds by program year: total, allocated to weak counties,
-    still unallocated, and disbursed (the sum paid out of its allocations). Amounts in yuan."""
+    still unallocated, and disbursed (the sum paid out of its allocations). Amounts in yuan. A county liaison reads
+    the total (the fund's announced size) and what was allocated and paid to their own county; never the
+    province's allocated or disbursed sums, nor the unallocated rest (null)."""
 
-    queryset = (
-        Fund.objects.select_related("program")
-        .annotate(disbursed=Coalesce(Sum("allocations__disbursed"), Value(Decimal("0")), output_field=MoneyField()))
-        .order_by("-year", "program", "kind", "name", "id")
-    )
+    queryset = Fund.objects.select_related("program").order_by("-year", "program", "kind", "name", "id")
     serializer_class = s.FundSerializer
     input_serializer_class = s.FundCreateSerializer
     liaison_q = staticmethod(fund_liaison_q)
     filterset_class = FundFilter
     ordering_fields = ["year", "total", "id"]
+
+    def get_queryset(self):
+        access = access_for(self.request.user)
+        return funds_with_figures(super().get_queryset(), county=access.county if access.is_liaison else None)
 
     def create_with(self, data: dict) -> Fund:
         return services.fund_create(**data)
@@ -237,19 +249,25 @@ class BondIssueViewSet(ServiceCreateViewSet):
 class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Year-end surplus reward runs (结余奖励): one per guidance fund. POST closes the fund's year and computes a
     draft — 201 the first time, 200 with the recomputed draft afterwards — and 409 once the run is approved.
-    Approval is by a provincial officer other than the one who started the run. A county liaison sees the runs
-    with a line for their county, that line only, and no explainer."""
+    Approval is by a provincial officer who had no hand in the draft: whoever started it, recomputed it or changed
+    its rule is listed in ``edits`` and ``participants`` and cannot approve it (403); a draft of the scheduled job
+    needs one officer to run it again (confirming or changing the rule) and another to approve. A county liaison
+    sees the runs with a line for their county, that line only, and no explainer, edits or participants."""
 
     queryset = (
         RewardRun.objects.select_related("fund", "created_by", "approved_by")
-        .prefetch_related(Prefetch("shares", queryset=RewardShare.objects.select_related("county")))
+        .prefetch_related(
+            Prefetch("shares", queryset=RewardShare.objects.select_related("county")),
+            Prefetch("edits", queryset=RewardRunEdit.objects.select_related("by").order_by("at", "id")),
+            Prefetch("participants", queryset=RewardRunParticipant.objects.select_related("user").order_by("at", "id")),
+        )
         .order_by("-fund__year", "fund", "id")
     )
     serializer_class = s.RewardRunSerializer
     write_roles = MONEY_WRITERS
     liaison_q = staticmethod(lambda county: Q(Exists(RewardShare.objects.filter(run=OuterRef("pk"), county=county))))
     filter_backends = [DjangoFilterBackend]
-    filterset_fields = ["fund", "status"]
+    filterset_class = RewardRunFilter
 
     def create(self, request, *args, **kwargs) -> Response:
         incoming = s.RewardRunCreateSerializer(data=request.data)

@@ -266,7 +266,7 @@ def test_text_a_spreadsheet_would_run_is_defused(clients, pairing_a):
     _header, rows = read_csv(client.get("/api/v1/projects/", {"search": "F-1", "format": "csv"}))
     assert rows[0]["name"] == '\'=HYPERLINK("http://example.org","x")'
     _header, rows = read_xlsx(client.get("/api/v1/projects/", {"search": "F-1", "format": "xlsx"}))
-    assert (rows[0]["name"].value, rows[0]["name"].data_type) == ('=HYPERLINK("http://example.org","x")', "s")
+    assert (rows[0]["name"].value, rows[0]["name"].data_type) == ('\'=HYPERLINK("http://example.org","x")', "s")
 
 
 def test_an_accept_header_asks_for_an_export_too(clients):

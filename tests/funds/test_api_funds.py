@@ -25,6 +25,12 @@ VISIBLE = {
     "liaison_b_client": {"guidance"},
 }
 PERSONAS = ["officer_client", "liaison_a_client", "liaison_b_client"]
+# The guidance fund's figures each persona reads: the province's, or a liaison's own county's (no unallocated rest).
+FIGURES = {
+    "officer_client": ("80000000.00", "120000000.00", "35000000.00"),
+    "liaison_a_client": ("50000000.00", None, "30000000.00"),
+    "liaison_b_client": ("30000000.00", None, "5000000.00"),
+}
 
 
 @pytest.fixture
@@ -88,6 +94,7 @@ def test_authenticated_personas_list_and_read_funds(request, guidance, pair_fund
 
     assert listing.status_code == 200
     assert detail.status_code == 200
+    allocated, unallocated, disbursed = FIGURES[persona]
     assert detail.json() == {
         "id": guidance.pk,
         "program": "sd-test",
@@ -96,9 +103,9 @@ def test_authenticated_personas_list_and_read_funds(request, guidance, pair_fund
         "pairing": None,
         "name": guidance.name,
         "total": "200000000.00",
-        "allocated": "80000000.00",
-        "unallocated": "120000000.00",
-        "disbursed": "35000000.00",
+        "allocated": allocated,
+        "unallocated": unallocated,
+        "disbursed": disbursed,
         "closed": False,
         "is_sample": True,
     }

@@ -268,6 +268,7 @@ def test_the_year_end_task_drafts_once_and_leaves_approved_runs_alone(fund, fina
     second = reward_runs_year_end_task(year=2025)
 
     assert first == second and len(first) == 1
+    reward_run_start(fund=fund, by=finance)  # a person confirms the job's draft before another approves it
     reward_run_approve(run=RewardRun.objects.get(), by=officer)
     assert reward_runs_year_end_task(year=2025) == []
     assert RewardPayout.objects.count() == 3
@@ -361,7 +362,7 @@ class TestAdmin:
 
 
 class TestHistory:
-    def test_task_runs_are_recorded_as_the_system_and_approvals_with_the_officer(self, fund, officer):
+    def test_task_runs_are_recorded_as_the_system_and_approvals_with_the_officer(self, fund, finance, officer):
         reward_runs_year_end_task(year=2025)
         run = RewardRun.objects.get()
 
@@ -370,6 +371,7 @@ class TestHistory:
         assert drafted.history_change_reason == "scheduled year-end reward run"
         assert Fund.history.filter(id=fund.pk).latest().history_change_reason == "scheduled year-end reward run"
 
+        reward_run_start(fund=fund, by=finance)
         reward_run_approve(run=run, by=officer)
 
         assert run.history.latest().history_user == officer

@@ -88,7 +88,10 @@ def test_fund_usage_per_county_with_worked_numbers(fund, other_year, pairing_a, 
     assert taierzhuang.disbursement_rate_pct == Decimal("24.69135782")
     assert mengyin.county == pairing_b.weak_county
     assert (mengyin.allocations, mengyin.allocated, mengyin.disbursed, mengyin.remaining) == (
-        1, Decimal("30000000.00"), Decimal("10000000.00"), Decimal("20000000.00")
+        1,
+        Decimal("30000000.00"),
+        Decimal("10000000.00"),
+        Decimal("20000000.00"),
     )
     assert mengyin.disbursement_rate_pct.quantize(Decimal("0.0001")) == Decimal("33.3333")
 
@@ -113,14 +116,16 @@ def test_fund_figures_and_totals_row_match_the_county_rows_exactly(fund, other_y
     assert usage.disbursement_rate_pct.quantize(Decimal("0.01")) == Decimal("27.93")
 
 
-def test_fund_usage_for_one_county_keeps_the_fund_figures(fund, pairing_a, pairing_b):
+def test_fund_usage_for_one_county_gives_that_countys_figures_only(fund, pairing_a, pairing_b):
     usage = fund_usage(fund=fund, county=pairing_b.weak_county.adcode)
 
     [row] = usage.counties
     assert row.county == pairing_b.weak_county
     assert usage.counties_total.allocated == Decimal("30000000.00")
     assert usage.counties_total.disbursed == Decimal("10000000.00")
-    assert usage.allocated == Decimal("80000000.00")
+    assert (usage.allocated, usage.disbursed) == (Decimal("30000000.00"), Decimal("10000000.00"))
+    assert usage.total == fund.total  # the fund's announced size
+    assert usage.unallocated is None and usage.surplus is None  # these would give the whole fund's use away
 
 
 def test_a_fund_without_allocations_has_no_rows_and_no_rate(program):

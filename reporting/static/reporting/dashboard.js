@@ -74,10 +74,16 @@
     };
   }
 
+  // Text a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return first, and not a plain number)
+  // gets a leading apostrophe: the rule of common.exports.spreadsheet_text, which every file the server writes keeps.
+  function spreadsheetText(text) {
+    return /^[=+\-@\t\r]/.test(text) && !/^[+-]?[0-9]+(\.[0-9]+)?$/.test(text) ? "'" + text : text;
+  }
+
   function csvOf(columns, rows) {
     const cell = (value) => {
-      const text = value === null || value === undefined ? "" : String(value);
-      return /[",\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+      const text = spreadsheetText(value === null || value === undefined ? "" : String(value));
+      return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
     };
     const lines = [columns.map((c) => cell(c.key)).join(",")];
     rows.forEach((row) => lines.push(columns.map((c) => cell(row[c.key])).join(",")));
