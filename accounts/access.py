@@ -16,7 +16,6 @@ from .models import Membership, Role
 EVERYTHING_ROLES = frozenset({Role.OFFICER, Role.FINANCE, Role.LEADER})
 # The files attached to progress reports (site photos, contracts, permits) are read by those who review and oversee
 # projects, and by the liaison of the county where the project is; finance staff work on the money records.
-REPORT_FILE_ROLES = frozenset({Role.OFFICER, Role.LEADER})
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,11 @@ def pairing_q(county: str, path: str = "") -> Q:
     return Q(**{f"{path}strong_county": county}) | Q(**{f"{path}weak_county": county})
 
 
-def scope(
-    queryset: QuerySet,
-    user,
-    liaison_q: Callable[[str], Q] | None,
-    *,
-    everything_roles: frozenset[str] = EVERYTHING_ROLES,
-) -> QuerySet:
+def scope(queryset: QuerySet, user, liaison_q: Callable[[str], Q] | None) -> QuerySet:
     """``queryset`` as ``user`` may see it. ``liaison_q(county)`` selects a liaison's rows; ``None`` means the model
-    is not shown to liaisons at all. ``everything_roles`` see every row (narrower for ``REPORT_FILE_ROLES``)."""
+    is not shown to liaisons at all."""
     access = access_for(user)
-    if access.role in everything_roles:
+    if access.sees_everything:
         return queryset
     if access.is_liaison and liaison_q is not None:
         return queryset.filter(liaison_q(access.county))

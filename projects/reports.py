@@ -24,12 +24,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import REPORT_FILE_ROLES, access_for, scope
+from accounts.access import access_for, pairing_q, scope
 from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan
@@ -470,17 +470,16 @@ def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -
 
 
 def report_attachments_for(user) -> QuerySet[ReportAttachment]:
-    """The attachments ``user`` may open: provincial officers and leaders every one, a county liaison those of the
-    reports on projects located in their county, anyone else none (``accounts.access.REPORT_FILE_ROLES``)."""
+    """The attachments ``user`` may open: those of the reports they may read — every one for the provincial roles,
+    a county liaison those of their pairings' projects (either side, as the report itself), anyone else none."""
     return scope(
         ReportAttachment.objects.select_related("report"),
         user,
-        lambda county: Q(report__project__county_id=county),
-        everything_roles=REPORT_FILE_ROLES,
+        lambda county: pairing_q(county, "report__project__pairing__"),
     )
 
 
 def may_open_attachments(user) -> bool:
     """Whether ``user`` opens attachments at all (to show a file name with or without its link)."""
     access = access_for(user)
-    return access.role in REPORT_FILE_ROLES or access.is_liaison
+    return access.sees_everything or access.is_liaison

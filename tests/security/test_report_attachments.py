@@ -1,9 +1,9 @@
 """Report attachments are private files: served by one view that checks the viewer, always as a download.
 
 The admin linked to ``/media/…``, which no URL serves (officers met a 404), and serving MEDIA_URL publicly would have
-given every file to anyone with its address. ``/reports/attachments/<id>/`` answers provincial officers and leaders
-for every attachment, a county liaison for those of projects located in their county, and 404 to everyone else (the
-finance staff, another county's liaison, an account without a role); anonymous callers are sent to sign in. The
+given every file to anyone with its address. ``/reports/attachments/<id>/`` answers whoever may read the report: the
+provincial roles for every attachment, a county liaison for those of their pairings' projects (either side), and 404
+to everyone else (another county's liaison, an account without a role); anonymous callers are sent to sign in. The
 answer is ``Content-Disposition: attachment`` with a checked type and ``X-Content-Type-Options: nosniff``, so an
 upload is never rendered as a page; a file name with HTML in it is shown escaped in the admin and the liaison pages.
 """
@@ -58,8 +58,8 @@ def url_of(attachment: ReportAttachment) -> str:
     [
         ("officer", 200),
         ("leader", 200),
-        ("liaison_a", 200),  # the project is located in their county
-        ("finance", 404),
+        ("finance", 200),
+        ("liaison_a", 200),  # the project is of their pairing
         ("liaison_b", 404),
         ("norole", 404),
         (None, 302),  # anonymous: to the sign-in page, whatever the id
@@ -84,14 +84,14 @@ def test_who_opens_an_attachment(request, attachment, persona, status):
         assert PNG not in response.content
 
 
-def test_a_liaison_of_the_partner_county_does_not_open_it(django_user_model, attachment, pairing_a):
-    """The strong county's liaison reads the pairing's reports in the API, but not the weak county's files."""
+def test_a_liaison_of_the_partner_county_opens_it_as_they_read_the_report(django_user_model, attachment, pairing_a):
+    """The strong county's liaison reads the pairing's reports in the API, and the files attached to them."""
     from accounts.services import user_set_role
 
     strong = django_user_model.objects.create_user("liaison_strong")
     user_set_role(user=strong, role="liaison", county=pairing_a.strong_county)
 
-    assert browser(strong).get(url_of(attachment)).status_code == 404
+    assert browser(strong).get(url_of(attachment)).status_code == 200
 
 
 def test_the_admin_links_to_the_view_and_an_officer_opens_the_file(officer, attachment):
@@ -105,11 +105,11 @@ def test_the_admin_links_to_the_view_and_an_officer_opens_the_file(officer, atta
     assert b"".join(response.streaming_content) == PNG
 
 
-def test_the_admin_shows_finance_the_name_without_a_link(finance, attachment):
+def test_the_admin_links_finance_to_the_file_too(finance, attachment):
     page = browser(finance).get(f"/admin/projects/progressreport/{attachment.report_id}/change/").content.decode()
 
     assert "开工现场.png" in page
-    assert url_of(attachment) not in page
+    assert url_of(attachment) in page
 
 
 def test_the_liaison_page_links_to_the_view_and_gets_a_download(liaison_a, attachment):
