@@ -155,6 +155,14 @@ class TrackerAdminSite(admin.AdminSite):
     index_title = _("Program overview")
     index_template = "admin/tracker_index.html"
 
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Staff of a provincial role only. ``is_staff`` follows the role (``user_set_role``), but a flag set by hand
+        must not let a county liaison or an account without a role into the admin, whatever permissions it holds:
+        a liaison's rows are scoped in the API and the liaison pages, not in the admin."""
+        from accounts.access import access_for
+
+        return super().has_permission(request) and access_for(request.user).sees_everything
+
     def get_urls(self):
         # Every changelist's CSV and Excel export, before the models' own URLs (their catch-all is an object's key).
         return [*export_urls(self), *super().get_urls()]
