@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,9 +18,19 @@ from pairing.models import Pairing, Program, Region, Source
 from pairing.services import pairing_create
 
 from . import rules
-from .importers import FileRejected, IndicatorRow, Problem, parse_indicator_rows, parse_pairing_rows, read_table
+from .importers import (
+    FileRejected,
+    IndicatorRow,
+    PairingRow,
+    Problem,
+    Table,
+    parse_indicator_rows,
+    parse_pairing_rows,
+    read_table,
+)
 from .models import GapResult, ImportBatch, StatValue
 from .periods import previous_period
+from .reading import Progress
 from .selectors import EffectiveValue, effective_values, effective_values_query
 
 # Every recomputation holds this transaction-level lock on PostgreSQL, so two never interleave their writes.
@@ -59,9 +68,7 @@ _KEY = ["region_id", "indicator", "period"]
 
 
 @transaction.atomic
-def gaps_recompute(
-    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
-) -> RecomputeResult:
+def gaps_recompute(*, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None) -> RecomputeResult:
     """Recompute growth, gaps and ranks of every county-level unit from the latest releases.
 
     ``periods`` limits the periods written (the previous year's figures are read for growth and rank change);
@@ -383,27 +390,51 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
                     Problem(
                         row.line,
                         _("reported growth %(reported)s%% differs from the %(implied)s%% implied by the levels")
-                        % {"reported": row.growth_pct, "implied": implied.quantize(Decimal("0.1"))},
+                        % {"reported": f"{row.growth_pct.normalize():f}", "implied": implied.quantize(Decimal("0.1"))},
                     )
                 )
             )
     return warnings
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _sha256(stream: BinaryIO) -> str:
+    """The digest of the rest of ``stream``, read a chunk at a time; the stream is put back where it was."""
+    start = stream.tell()
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 16):
+        digest.update(chunk)
+    stream.seek(start)
+    return digest.hexdigest()
 
 
-@transaction.atomic
-def indicators_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+def _read(stream: BinaryIO, filename: str, progress: Progress | None) -> tuple[Table, str]:
+    """The file's lines (bounded by ``stats.reading.Limits``) and its digest. The size is checked first, so a file
+    over the limit is refused before a byte of it is read."""
+    start = stream.tell()
+    table = read_table(stream, filename, progress=progress)
+    stream.seek(start)
+    return table, _sha256(stream)
+
+
+def indicators_import(
+    *, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Import a statistics file. All or nothing: a file with any bad row raises ``FileRejected`` listing every one.
 
     Existing figures (same region, indicator, period and release) are updated in place; re-importing the same file
     changes nothing and enqueues nothing. After a change, the gaps of the affected periods are recomputed once the
-    transaction has committed.
+    transaction has committed. The file is read and checked outside the transaction (``progress`` is called with
+    the share read), and the rows written in one.
     """
-    data = stream.read()
-    rows = parse_indicator_rows(read_table(io.BytesIO(data), filename))
+    table, digest = _read(stream, filename, progress)
+    rows = parse_indicator_rows(table)
+    return _indicators_write(rows=rows, filename=filename, sha256=digest, by=by)
+
+
+@transaction.atomic
+def _indicators_write(
+    *, rows: list[IndicatorRow], filename: str, sha256: str, by: AbstractBaseUser | None
+) -> ImportReport:
     warnings = _implied_growth_warnings(rows)
     existing = {
         (v.region_id, v.indicator, v.period, v.release): v
@@ -434,14 +465,15 @@ def indicators_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser |
             for name in fields:
                 setattr(current, name, getattr(row, name))
             to_update.append(current)
-    report = ImportReport(len(rows), len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update),
-                          warnings, None)
+    report = ImportReport(
+        len(rows), len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update), warnings, None
+    )
     if not to_create and not to_update:
         return report
     batch = ImportBatch.objects.create(
         kind=ImportBatch.Kind.INDICATORS,
-        filename=filename,
-        sha256=_sha256(data),
+        filename=filename[:255],
+        sha256=sha256,
         imported_by=by,
         rows=report.rows,
         created=report.created,
@@ -473,12 +505,18 @@ def _enqueue_recompute(periods: list[str], provinces: list[str]) -> None:
     recompute_growth_gaps_task.delay(periods=periods, provinces=provinces)
 
 
-@transaction.atomic
-def pairings_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+def pairings_import(
+    *, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Import pairings (program,strong,weak,start_date,source). A program code not seen before is created, its
     province taken from the counties. Idempotent; all or nothing."""
-    data = stream.read()
-    rows = parse_pairing_rows(read_table(io.BytesIO(data), filename))
+    table, digest = _read(stream, filename, progress)
+    rows = parse_pairing_rows(table)
+    return _pairings_write(rows=rows, filename=filename, sha256=digest, by=by)
+
+
+@transaction.atomic
+def _pairings_write(*, rows: list[PairingRow], filename: str, sha256: str, by: AbstractBaseUser | None) -> ImportReport:
     created = unchanged = 0
     problems: list[Problem] = []
     for row in rows:
@@ -511,8 +549,8 @@ def pairings_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | N
     if created:
         ImportBatch.objects.create(
             kind=ImportBatch.Kind.PAIRINGS,
-            filename=filename,
-            sha256=_sha256(data),
+            filename=filename[:255],
+            sha256=sha256,
             imported_by=by,
             rows=len(rows),
             created=created,

@@ -1,0 +1,291 @@
+"""Hostile import files: bounded by bytes, rows and columns before they can exhaust a worker, and absurd numbers
+or texts refused line by line instead of crashing the database write.
+
+Every limit is a setting (``IMPORT_MAX_*``); the tests lower them so a hostile file stays small, and check that the
+refusal names the limit and comes from the reading layer, before the file has been read to the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.test import override_settings
+from django.utils import translation
+from openpyxl import Workbook
+
+from pairing.factories import CountyFactory, ProvinceFactory
+from pairing.models import Pairing, Program, Source
+from stats.importers import FileRejected
+from stats.models import ImportBatch, StatValue
+from stats.services import indicators_import, pairings_import
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["region", "indicator", "period", "value", "growth_pct", "source"]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def regions(db):
+    ProvinceFactory()
+    CountyFactory(adcode="370405", name="台儿庄区")
+    CountyFactory(adcode="370481", name="滕州市")
+
+
+def csv_bytes(rows, header=HEADER) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+class CountingStream(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+    def read1(self, size: int = -1) -> bytes:
+        chunk = super().read1(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+    def readinto(self, buffer) -> int:
+        count = super().readinto(buffer)
+        self.bytes_read += count
+        return count
+
+
+def hostile_xlsx(sheet_xml: str, extra: dict[str, bytes] | None = None) -> bytes:
+    """A real workbook (made by openpyxl) whose first sheet is replaced by ``sheet_xml``."""
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml.encode()
+            target.writestr(item.filename, data)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def sheet(dimension: str, rows: str) -> str:
+    header = "".join(
+        f'<c r="{letter}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for letter, name in zip("ABCDEF", HEADER, strict=True)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData><row r="1">{header}</row>{rows}</sheetData></worksheet>'
+    )
+
+
+def messages(rejected) -> list[tuple[int, str]]:
+    return [(problem.line, problem.message) for problem in rejected.value.problems]
+
+
+# --- item 3: files that exhaust memory or time ----------------------------------------------------------------------
+
+
+@override_settings(IMPORT_MAX_COLUMNS=20)
+def test_xlsx_declaring_the_whole_sheet_with_a_cell_at_xfd1048576_is_refused_at_the_column_limit(regions):
+    """5 KB on disk; 1,048,576 × 16,384 cells once its declared dimension is believed (a worker grew past 20 GB)."""
+    data = hostile_xlsx(
+        sheet("A1:XFD1048576", '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    )
+    assert len(data) < 10_000
+    with override_settings(IMPORT_MAX_ROWS=10), pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="bomb.xlsx")
+    [(line, message)] = messages(rejected)
+    # Rows 2… are missing from the file: the refusal comes at the row limit, long before row 1,048,576.
+    assert line == 12
+    assert "10 rows" in message
+
+
+@override_settings(IMPORT_MAX_COLUMNS=20)
+def test_xlsx_cell_beyond_the_column_limit_is_refused(regions):
+    data = hostile_xlsx(
+        sheet(
+            "A1:XFD2",
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>370405</t></is></c>'
+            '<c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>',
+        )
+    )
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="wide.xlsx")
+    [(line, message)] = messages(rejected)
+    assert line == 2
+    assert "XFD" in message and "20 columns" in message
+    assert StatValue.objects.count() == 0
+
+
+@override_settings(IMPORT_MAX_UNZIPPED_BYTES=1_000_000)
+def test_xlsx_that_unzips_beyond_the_limit_is_refused_before_it_is_parsed(regions):
+    """A compression bomb: shared strings of 50 MB of one letter, a few dozen KB zipped."""
+    bomb = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + (
+        b"<si><t>" + b"a" * 50_000_000 + b"</t></si></sst>"
+    )
+    data = hostile_xlsx(sheet("A1:F1", ""), extra={"xl/bomb.xml": bomb})
+    assert len(data) < 200_000
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="bomb.xlsx")
+    [(line, message)] = messages(rejected)
+    assert line == 1
+    assert "1 MB" in message
+
+
+@override_settings(IMPORT_MAX_ROWS=10)
+def test_csv_with_more_rows_than_the_limit_is_refused_where_it_passes_it(regions):
+    rows = [["370405", "gdp", str(2000 + i), "1", "", "公报"] for i in range(50)]
+    stream = CountingStream(csv_bytes(rows))
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=stream, filename="long.csv")
+    [(line, message)] = messages(rejected)
+    assert line == 12
+    assert "10 rows" in message
+    assert StatValue.objects.count() == 0
+
+
+@override_settings(IMPORT_MAX_BYTES=1000)
+def test_file_over_the_byte_limit_is_refused_without_being_read(regions):
+    rows = [["370405", "gdp", str(1900 + i), "1", "", "公报"] for i in range(100)]
+    stream = CountingStream(csv_bytes(rows))
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=stream, filename="big.csv")
+    [(line, message)] = messages(rejected)
+    assert line == 1
+    assert "1000 bytes" in message
+    assert stream.bytes_read == 0
+
+
+@override_settings(IMPORT_MAX_COLUMNS=8)
+def test_csv_row_with_cells_beyond_the_column_limit_is_refused(regions):
+    data = csv_bytes([["370405", "gdp", "2025", "1", "", "公报", "", "", "", "x"]])
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="wide.csv")
+    [(line, message)] = messages(rejected)
+    assert line == 2 and "8 columns" in message
+
+
+def test_csv_field_over_the_csv_module_limit_is_a_line_problem(regions):
+    data = csv_bytes([["370405", "gdp", "2025", "1", "", "x" * 200_000]])
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="long-field.csv")
+    [(line, _message)] = messages(rejected)
+    assert line == 2
+
+
+# --- item 7: absurd numbers and texts --------------------------------------------------------------------------------
+
+ABSURD = [
+    # value, growth, source -> the words of the refusal
+    (["1e30", "", "公报"], "below 10000000000000000 yuan (10^16)"),
+    (["10000000000000000", "", "公报"], "below 10000000000000000 yuan (10^16)"),
+    (["", "1e12", "公报"], "below 100000000%"),
+    (["", "-1e12", "公报"], "above -100%"),
+    (["1", "", "x" * 256], "at most 255 characters"),
+    (["NaN", "", "公报"], "is not a number"),
+    (["sNaN", "", "公报"], "is not a number"),
+    (["Infinity", "", "公报"], "is not a number"),
+    (["", "-inf", "公报"], "is not a number"),
+    (["1,2,3", "", "公报"], "is not a number"),
+    (["12,34.5", "", "公报"], "is not a number"),
+    (["1_000", "", "公报"], "is not a number"),
+    (["1e999999999", "", "公报"], "below 10000000000000000 yuan (10^16)"),
+    (["1", "", "公报\x00"], "control character"),
+]
+
+
+@pytest.mark.parametrize(("cells", "words"), ABSURD, ids=[str(i) for i in range(len(ABSURD))])
+def test_absurd_values_are_line_problems_with_the_limit_in_words(regions, cells, words):
+    good = ["370481", "gdp", "2025", "100", "", "公报"]
+    data = csv_bytes([good, ["370405", "gdp", "2025", *cells]])
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="absurd.csv")
+    [(line, message)] = messages(rejected)
+    assert line == 3
+    assert words in message, message
+    assert (StatValue.objects.count(), ImportBatch.objects.count()) == (0, 0)
+
+
+def test_numbers_people_write_are_read_as_they_mean_them(regions):
+    rows = [
+        ["370405", "gdp", "2024", "31,500,000,000", "-0", "公报"],
+        ["370405", "gdp", "2025", "３１，６００，０００，０００.５", "+5.5%", "公报"],
+        ["370481", "gdp", "2025", "-0", "", "公报"],
+        ["370481", "fai", "2025", "9999999999999.994", "99999999.99994", "公报"],
+    ]
+    report = indicators_import(stream=io.BytesIO(csv_bytes(rows)), filename="ok.csv")
+    assert report.created == 4
+    values = {(v.region_id, v.indicator, v.period): v for v in StatValue.objects.all()}
+    first = values["370405", "gdp", "2024"]
+    assert str(first.value) == "31500000000.00" and str(first.growth_pct) == "0.0000"
+    assert str(values["370405", "gdp", "2025"].value) == "31600000000.50"
+    assert str(values["370481", "gdp", "2025"].value) == "0.00"
+    big = values["370481", "fai", "2025"]
+    assert str(big.value) == "9999999999999.99" and str(big.growth_pct) == "99999999.9999"
+
+
+def test_value_that_rounds_up_past_the_limit_is_refused(regions):
+    data = csv_bytes([["370405", "gdp", "2025", "9999999999999999.995", "", "公报"]])
+    with pytest.raises(FileRejected) as rejected:
+        indicators_import(stream=io.BytesIO(data), filename="edge.csv")
+    assert "below 10000000000000000 yuan (10^16)" in messages(rejected)[0][1]
+
+
+PAIRING_HEADER = ["program", "strong", "weak", "start_date", "source"]
+
+
+@pytest.mark.parametrize(
+    ("program", "source", "words"),
+    [
+        ("p" * 65, "通知", "at most 64 characters"),
+        ("sd 2024/强县", "通知", "letters, digits"),
+        ("sd-2024", "通" * 256, "at most 255 characters"),
+    ],
+    ids=["long-code", "not-a-slug", "long-source"],
+)
+def test_pairing_texts_over_their_limits_are_line_problems(regions, program, source, words):
+    CountyFactory(adcode="370402", name="市中区")
+    data = csv_bytes(
+        [["sd-ok", "370481", "370402", "2024-09-01", "通知"], [program, "370481", "370405", "2024-09-01", source]],
+        header=PAIRING_HEADER,
+    )
+    with pytest.raises(FileRejected) as rejected:
+        pairings_import(stream=io.BytesIO(data), filename="pairings.csv")
+    [(line, message)] = messages(rejected)
+    assert line == 3 and words in message, message
+    assert (Program.objects.count(), Pairing.objects.count(), Source.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("cells", "words"), ABSURD[:5], ids=[str(i) for i in range(5)])
+def test_absurd_values_on_postgresql(require_postgres, regions, cells, words):
+    test_absurd_values_are_line_problems_with_the_limit_in_words(regions, cells, words)
+
+
+@pytest.mark.postgres
+def test_pairing_code_over_64_characters_on_postgresql(require_postgres, regions):
+    test_pairing_texts_over_their_limits_are_line_problems(regions, "p" * 65, "通知", "at most 64 characters")
