@@ -289,3 +289,126 @@ def test_absurd_values_on_postgresql(require_postgres, regions, cells, words):
 @pytest.mark.postgres
 def test_pairing_code_over_64_characters_on_postgresql(require_postgres, regions):
     test_pairing_texts_over_their_limits_are_line_problems(regions, "p" * 65, "通知", "at most 64 characters")
+
+
+# --- item 3: large files are imported by a background job ----------------------------------------------------------
+
+GOOD_ROWS = [
+    ["370000", "gdp", "2024", "9000000000000", "", "公报"],
+    ["370000", "gdp", "2025", "9400000000000", "5.0", "公报"],
+    ["370405", "gdp", "2024", "19000000000", "", "公报"],
+    ["370405", "gdp", "2025", "19300000000", "", "公报"],
+]
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def upload(client, name: str, data: bytes, kind: str = "indicators"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/admin/stats/importbatch/upload/", {"kind": kind, "file": SimpleUploadedFile(name, data, "text/csv")}
+    )
+
+
+@override_settings(IMPORT_BACKGROUND_BYTES=100)
+def test_large_upload_becomes_a_background_job_with_progress(
+    regions, officer, officer_client, django_capture_on_commit_callbacks
+):
+    from stats.models import GapResult, ImportJob
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(officer_client, "big.csv", csv_bytes(GOOD_ROWS))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response.url == f"/admin/stats/importjob/{job.pk}/change/"
+    # Nothing is imported within the request: the job waits for its worker, and its page reloads itself.
+    assert (job.status, job.progress, job.filename, job.requested_by) == ("queued", 0, "big.csv", officer)
+    assert StatValue.objects.count() == 0
+    page = officer_client.get(response.url)
+    assert page.status_code == 200 and page.context["refresh_seconds"]
+    assert b'http-equiv="refresh"' in page.content
+    listing = officer_client.get("/admin/stats/importbatch/upload/")
+    assert "big.csv" in listing.content.decode() and listing.context["refresh_seconds"]
+
+    # The worker runs it (the test settings run tasks in-process) once the upload has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.rows, job.created) == ("done", 100, 4, 4)
+    assert job.batch == ImportBatch.objects.get() and not job.file
+    assert StatValue.objects.count() == 4 and GapResult.objects.filter(period="2025").exists()
+    page = officer_client.get(f"/admin/stats/importjob/{job.pk}/change/")
+    assert page.context["refresh_seconds"] is None
+
+
+def test_a_job_runs_once(regions, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stats.import_jobs import import_job_request, import_job_run
+
+    job = import_job_request(kind="indicators", upload=SimpleUploadedFile("s.csv", csv_bytes(GOOD_ROWS)), by=officer)
+    assert import_job_run(job_id=job.pk) is True
+    StatValue.objects.all().delete()
+    assert import_job_run(job_id=job.pk) is False  # claimed with a conditional UPDATE: already done
+    assert StatValue.objects.count() == 0
+    job.refresh_from_db()
+    assert job.status == "done" and job.created == 4
+
+
+@override_settings(IMPORT_MAX_ROWS=2)
+def test_refused_job_lists_the_lines_to_correct(regions, officer, officer_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stats.import_jobs import import_job_request, import_job_run
+
+    job = import_job_request(kind="indicators", upload=SimpleUploadedFile("s.csv", csv_bytes(GOOD_ROWS)), by=officer)
+    assert import_job_run(job_id=job.pk) is False
+    job.refresh_from_db()
+    assert job.status == "failed" and not job.file
+    assert job.problems == [{"line": 4, "message": "an import may have at most 2 rows below the header"}]
+    page = officer_client.get(f"/admin/stats/importjob/{job.pk}/change/")
+    assert "<td>4</td>" in page.content.decode()
+    assert StatValue.objects.count() == 0
+
+
+def test_command_runs_a_queued_job_in_process(regions, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    from stats.import_jobs import import_job_request
+
+    job = import_job_request(kind="indicators", upload=SimpleUploadedFile("s.csv", csv_bytes(GOOD_ROWS)), by=officer)
+    stdout = io.StringIO()
+    call_command("import_indicators", "--job", str(job.pk), stdout=stdout)
+    assert "100%" in stdout.getvalue() and "s.csv: 4 rows — 4 created" in stdout.getvalue()
+    assert StatValue.objects.count() == 4
+
+
+@override_settings(IMPORT_MAX_BYTES=1000)
+def test_upload_over_the_byte_limit_is_refused_with_the_limit_named(regions, officer_client):
+    from stats.models import ImportJob
+
+    rows = [["370405", "gdp", str(1900 + i), "1", "", "公报"] for i in range(100)]
+    response = upload(officer_client, "big.csv", csv_bytes(rows))
+    assert response.status_code == 200
+    assert "at most 1000 bytes" in response.content.decode()
+    assert (ImportJob.objects.count(), StatValue.objects.count()) == (0, 0)
+
+
+def test_job_progress_is_written_while_the_file_is_read(regions, officer, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stats import reading
+    from stats.import_jobs import import_job_request, import_job_run
+
+    monkeypatch.setattr(reading, "PROGRESS_EVERY", 10)
+    rows = [["370405", "gdp", str(1900 + i), "1", "", "公报"] for i in range(2000)]
+    job = import_job_request(kind="indicators", upload=SimpleUploadedFile("s.csv", csv_bytes(rows)), by=officer)
+    seen: list[int] = []
+    assert import_job_run(job_id=job.pk, on_progress=seen.append) is True
+    assert seen == sorted(seen) and len(seen) > 2 and seen[-1] == 100
