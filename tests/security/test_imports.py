@@ -412,3 +412,17 @@ def test_job_progress_is_written_while_the_file_is_read(regions, officer, monkey
     seen: list[int] = []
     assert import_job_run(job_id=job.pk, on_progress=seen.append) is True
     assert seen == sorted(seen) and len(seen) > 2 and seen[-1] == 100
+
+
+@override_settings(IMPORT_MAX_ROWS=10)
+def test_the_refusals_are_in_chinese(regions):
+    rows = [["370405", "gdp", str(2000 + i), "1", "", "公报"] for i in range(20)]
+    with translation.override("zh-hans"):
+        with pytest.raises(FileRejected) as rejected:
+            indicators_import(stream=io.BytesIO(csv_bytes(rows)), filename="long.csv")
+        assert str(rejected.value) == "第 12 行：导入文件表头以下最多 10 行"
+        with pytest.raises(FileRejected) as rejected:
+            indicators_import(
+                stream=io.BytesIO(csv_bytes([["370405", "gdp", "2025", "1e30", "", "公报"]])), filename="absurd.csv"
+            )
+        assert "总量必须小于 10000000000000000 元" in str(rejected.value)
