@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size} B"
+    if size % 1_000_000 == 0:
+        return f"{size // 1_000_000} MB"
+    return f"{size / 1_000_000:.1f} MB"
 
 
 class RequestSizeLimitMiddleware:

@@ -311,7 +311,9 @@ def upload(client, name: str, data: bytes, kind: str = "indicators"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(
-        "/admin/stats/importbatch/upload/", {"kind": kind, "file": SimpleUploadedFile(name, data, "text/csv")}
+        "/admin/stats/importbatch/upload/",
+        {"kind": kind, "file": SimpleUploadedFile(name, data, "text/csv")},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 

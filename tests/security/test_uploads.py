@@ -26,7 +26,7 @@ def test_oversized_liaison_upload_is_refused_unread(client, liaison_a):
     big = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 1_200_000, content_type="image/png")
     response = client.post("/liaison/projects/1/reports/2025-01/", {"attachments": [big]}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 413
-    assert "at most 1 MB" in response.content.decode()
+    assert response.content.decode() == "The request is 1.2 MB; at most 1 MB can be sent at once."
     assert ReportAttachment.objects.count() == 0
 
 
@@ -41,9 +41,18 @@ def test_oversized_import_upload_is_refused_unread(client, officer):
 
 @override_settings(REQUEST_MAX_BYTES=1_000_000)
 def test_oversized_api_request_is_a_json_413(officer_client):
-    response = officer_client.post("/api/v1/progress-reports/", data="x" * 1_200_000, content_type="application/json")
+    response = officer_client.post(
+        "/api/v1/progress-reports/", data="x" * 1_200_000, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 413
-    assert "at most 1 MB" in response.json()["detail"]
+    assert response.json()["detail"] == "The request is 1.2 MB; at most 1 MB can be sent at once."
+
+
+@override_settings(REQUEST_MAX_BYTES=1_000_000)
+def test_the_limit_is_named_in_chinese(client):
+    response = client.post("/liaison/login/", data="x" * 1_500_000, content_type="text/plain")
+    assert response.status_code == 413
+    assert response.content.decode() == "请求大小为 1.5 MB，一次最多只能发送 1 MB。"
 
 
 def test_more_files_than_a_report_can_take_are_refused(client, officer):
