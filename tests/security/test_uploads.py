@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from projects.models import ReportAttachment
-from stats.models import ImportJob, StatValue
+from stats.models import ImportBatch, StatValue
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_oversized_import_upload_is_refused_unread(client, officer):
     big = SimpleUploadedFile("stats.csv", b"region\n" + b"370405\n" * 200_000, content_type="text/csv")
     response = client.post("/admin/stats/importbatch/upload/", {"kind": "indicators", "file": big})
     assert response.status_code == 413
-    assert (ImportJob.objects.count(), StatValue.objects.count()) == (0, 0)
+    assert (ImportBatch.objects.count(), StatValue.objects.count()) == (0, 0)
 
 
 @override_settings(REQUEST_MAX_BYTES=1_000_000)
