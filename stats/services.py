@@ -121,8 +121,8 @@ def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None
 # rules.stored does; PostgreSQL's round() takes ties away from zero, hence the CASE.
 #
 # Placeholders: {effective} the read of selectors.effective_values_query, {period_filter} the periods to write,
-# {places} and {bottom_n} the constants of stats.rules. No percent sign but the parameters' (psycopg would read
-# one as a parameter).
+# {places}, {bottom_n} and {growth_limit} the constants of stats.rules. No percent sign but the parameters' (psycopg
+# would read one as a parameter).
 _GAPS_SQL = """
 CREATE TEMPORARY TABLE gap_incoming ON COMMIT DROP AS
 WITH effective AS (
@@ -145,14 +145,19 @@ with_previous AS (
 ),
 with_growth AS (
     -- rules.growth_pct: a reported rate (growth_pct) always wins, GDP's being at comparable prices; only without one
-    -- is growth derived from the two levels, and then flagged; never from a missing level or a previous level of 0.
+    -- is growth derived from the two levels, and then flagged; never from a missing level or a previous level of 0,
+    -- nor when it is {growth_limit} percent or more either way (rules.within_limit).
     SELECT *,
-           CASE WHEN growth_pct IS NOT NULL THEN growth_pct
-                WHEN previous_level <> 0 THEN (value::numeric(60, 40) / previous_level - 1) * 100
-           END AS growth,
-           CASE WHEN growth_pct IS NULL AND value IS NOT NULL AND previous_level <> 0 THEN true ELSE false
-           END AS derived
-      FROM with_previous
+           CASE WHEN growth_pct IS NOT NULL THEN growth_pct ELSE derivable END AS growth,
+           CASE WHEN growth_pct IS NULL AND derivable IS NOT NULL THEN true ELSE false END AS derived
+      FROM (
+           SELECT *,
+                  CASE WHEN previous_level <> 0
+                        AND abs((value::numeric(60, 40) / previous_level - 1) * 100) < {growth_limit}
+                       THEN (value::numeric(60, 40) / previous_level - 1) * 100
+                  END AS derivable
+             FROM with_previous
+           ) AS levels
 ),
 with_province AS (
     -- The growth of the province's own row (one at most per partition), never recomputed from its counties.
@@ -211,6 +216,7 @@ def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None
         period_filter=period_filter,
         places=-rules.STORED_PLACES.as_tuple().exponent,
         bottom_n=rules.BOTTOM_N,
+        growth_limit=rules.DERIVED_GROWTH_LIMIT,
     )
     incoming = ", ".join(f"i.{c}" for c in columns)
     stored = ", ".join(f"t.{c}" for c in columns)
@@ -274,17 +280,21 @@ def _compute(values: list[EffectiveValue], periods: set[str] | None) -> list[Gap
         province_code = value.region[:2] + "0000"
         province = by_key.get((province_code, value.indicator, value.period))
         province_before = by_key.get((province_code, value.indicator, before))
-        growth, derived = rules.growth_pct(
-            reported=value.growth_pct,
-            level=value.value,
-            previous_level=previous.value if previous else None,
+        growth, derived = rules.within_limit(
+            *rules.growth_pct(
+                reported=value.growth_pct,
+                level=value.value,
+                previous_level=previous.value if previous else None,
+            )
         )
         province_growth = None
         if province is not None:
-            province_growth, _ = rules.growth_pct(
-                reported=province.growth_pct,
-                level=province.value,
-                previous_level=province_before.value if province_before else None,
+            province_growth, _ = rules.within_limit(
+                *rules.growth_pct(
+                    reported=province.growth_pct,
+                    level=province.value,
+                    previous_level=province_before.value if province_before else None,
+                )
             )
         previous_rank = previous.rank if previous else None
         results.append(

@@ -428,3 +428,27 @@ def test_the_refusals_are_in_chinese(regions):
                 stream=io.BytesIO(csv_bytes([["370405", "gdp", "2025", "1e30", "", "公报"]])), filename="absurd.csv"
             )
         assert "总量必须小于 10000000000000000 元" in str(rejected.value)
+
+
+def test_levels_a_billion_times_apart_do_not_stop_the_gap_recomputation(regions, django_capture_on_commit_callbacks):
+    """Each level fits its column, but the growth between them (10^20 %) would not fit the result's: the growth is
+    left out, and the recomputation of every other county goes on."""
+    from stats.models import GapResult
+
+    rows = [
+        ["370000", "gdp", "2025", "", "5", "公报"],
+        ["370405", "gdp", "2024", "0.01", "", "公报"],
+        ["370405", "gdp", "2025", "9999999999999999", "", "公报"],
+        ["370481", "gdp", "2024", "100", "", "公报"],
+        ["370481", "gdp", "2025", "110", "", "公报"],
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        indicators_import(stream=io.BytesIO(csv_bytes(rows)), filename="apart.csv")
+    absurd = GapResult.objects.get(region="370405", period="2025")
+    assert (absurd.growth_pct, absurd.growth_derived, absurd.gap_pp) == (None, False, None)
+    assert GapResult.objects.get(region="370481", period="2025").gap_pp == 5
+
+
+@pytest.mark.postgres
+def test_levels_a_billion_times_apart_on_postgresql(require_postgres, regions, django_capture_on_commit_callbacks):
+    test_levels_a_billion_times_apart_do_not_stop_the_gap_recomputation(regions, django_capture_on_commit_callbacks)
