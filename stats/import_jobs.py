@@ -14,11 +14,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +36,10 @@ logger = logging.getLogger(__name__)
 READ_SHARE = 90
 # Problems kept on a failed job: enough to correct a file, never a second copy of a hostile one.
 MAX_PROBLEMS_KEPT = 1000
+
+# A job still queued or running this long after it was requested / started will not finish: the task's hard time limit
+# killed it, or its message was lost. The next request gives it up, so the upload page stops waiting for it.
+STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 30 * 60)) + dt.timedelta(minutes=5)
 
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     ImportBatch.Kind.INDICATORS: indicators_import,
@@ -54,6 +61,7 @@ def import_job_request(*, kind: str, upload: UploadedFile, by=None) -> ImportJob
                 )
             ]
         )
+    import_jobs_give_up_stale()
     job = ImportJob(kind=kind, filename=(upload.name or "")[:255], size=upload.size, requested_by=by)
     with transaction.atomic():
         job.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{job.filename}"[-100:], upload, save=False)
@@ -61,6 +69,22 @@ def import_job_request(*, kind: str, upload: UploadedFile, by=None) -> ImportJob
     job_id = job.pk
     transaction.on_commit(lambda: _enqueue(job_id))
     return job
+
+
+def import_jobs_give_up_stale() -> int:
+    """Mark failed the jobs queued or running for longer than ``STALE_AFTER``; their files are removed."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = ImportJob.objects.filter(
+        Q(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+        | Q(status=ImportJobStatus.QUEUED, requested_at__lt=cutoff)
+    )
+    error = _("Given up: not finished within %(minutes)d minutes of being queued or started.") % {
+        "minutes": STALE_AFTER.total_seconds() // 60
+    }
+    given_up = 0
+    for job_id in stale.values_list("pk", flat=True):
+        given_up += import_job_fail(job_id=job_id, error=error)
+    return given_up
 
 
 def _enqueue(job_id: int) -> None:

@@ -452,3 +452,21 @@ def test_levels_a_billion_times_apart_do_not_stop_the_gap_recomputation(regions,
 @pytest.mark.postgres
 def test_levels_a_billion_times_apart_on_postgresql(require_postgres, regions, django_capture_on_commit_callbacks):
     test_levels_a_billion_times_apart_do_not_stop_the_gap_recomputation(regions, django_capture_on_commit_callbacks)
+
+
+def test_a_job_that_never_finished_is_given_up_by_the_next_upload(regions, officer):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from stats.import_jobs import STALE_AFTER, import_job_request
+    from stats.models import ImportJob
+
+    stuck = import_job_request(kind="indicators", upload=SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS)), by=officer)
+    ImportJob.objects.filter(pk=stuck.pk).update(
+        status="running", started_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    import_job_request(kind="indicators", upload=SimpleUploadedFile("b.csv", csv_bytes(GOOD_ROWS)), by=officer)
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "Given up" in stuck.error and not stuck.file
