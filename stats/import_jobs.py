@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -61,10 +62,16 @@ def import_job_request(*, kind: str, upload: UploadedFile, by=None) -> ImportJob
                 )
             ]
         )
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileRejected([Problem(1, _("only .csv and .xlsx files can be imported"))])
     import_jobs_give_up_stale()
     job = ImportJob(kind=kind, filename=(upload.name or "")[:255], size=upload.size, requested_by=by)
     with transaction.atomic():
-        job.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{job.filename}"[-100:], upload, save=False)
+        # Stored under a name of our own; the name given is kept on the row only.
+        job.file.save(f"{timezone.now():%Y%m%d%H%M%S}{suffix}", upload, save=False)
         job.save()
     job_id = job.pk
     transaction.on_commit(lambda: _enqueue(job_id))

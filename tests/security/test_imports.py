@@ -346,6 +346,7 @@ def test_large_upload_becomes_a_background_job_with_progress(
     assert StatValue.objects.count() == 4 and GapResult.objects.filter(period="2025").exists()
     page = officer_client.get(f"/admin/stats/importjob/{job.pk}/change/")
     assert page.context["refresh_seconds"] is None
+    assert officer_client.get("/admin/stats/importjob/").status_code == 200
 
 
 def test_a_job_runs_once(regions, officer):
