@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pairing.models import Pairing, Program, Region, Source
 from pairing.services import pairing_create
@@ -358,6 +359,8 @@ def _differs(old, new) -> bool:
 
 # A reported growth rate that differs from the one implied by the levels by more than this is worth a look.
 GROWTH_WARNING_PP = Decimal(5)
+# Warnings kept in full (on the import, in the admin's messages); beyond them, only their number.
+MAX_WARNINGS = 100
 
 
 @dataclass
@@ -388,6 +391,7 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
             if value.value is not None:
                 stored[(value.region, value.indicator, value.period)] = value.value
     warnings = []
+    more = 0
     for row in rows:
         if row.value is None or row.growth_pct is None:
             continue
@@ -395,6 +399,9 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
         previous = in_file.get(key, stored.get(key))
         implied, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
         if implied is not None and abs(implied - row.growth_pct) > GROWTH_WARNING_PP:
+            if len(warnings) >= MAX_WARNINGS:
+                more += 1
+                continue
             warnings.append(
                 str(
                     Problem(
@@ -404,6 +411,10 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
                     )
                 )
             )
+    if more:
+        warnings.append(
+            ngettext("… and %(n)d more row like these", "… and %(n)d more rows like these", more) % {"n": more}
+        )
     return warnings
 
 

@@ -471,3 +471,12 @@ def test_a_job_that_never_finished_is_given_up_by_the_next_upload(regions, offic
     import_job_request(kind="indicators", upload=SimpleUploadedFile("b.csv", csv_bytes(GOOD_ROWS)), by=officer)
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "Given up" in stuck.error and not stuck.file
+
+
+def test_warnings_are_kept_in_full_up_to_a_hundred(regions):
+    """A file whose every row disagrees with its levels must not become as many admin messages."""
+    rows = [["370405", "gdp", str(1900 + i), str(100 if i % 2 else 200), "1", "公报"] for i in range(130)]
+    report = indicators_import(stream=io.BytesIO(csv_bytes(rows)), filename="w.csv")
+    assert len(report.warnings) == 101
+    assert report.warnings[-1] == "… and 29 more rows like these"
+    assert ImportBatch.objects.get().warnings == report.warnings
