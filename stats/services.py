@@ -449,6 +449,7 @@ def indicators_import(
     """
     table, digest = _read(stream, filename, progress)
     rows = parse_indicator_rows(table)
+    del table  # the text of the file is not needed to write the rows
     return _indicators_write(rows=rows, filename=filename, sha256=digest, by=by)
 
 
