@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -18,8 +19,9 @@ from django.utils.translation import pgettext_lazy
 from common.admin import TrackerModelAdmin
 from pairing.models import Program
 
+from .import_jobs import import_job_request
 from .importers import FileRejected
-from .models import GapResult, ImportBatch, Indicator, StatValue
+from .models import GapResult, ImportBatch, ImportJob, ImportJobStatus, Indicator, StatValue
 from .periods import is_period
 from .selectors import gap_rows, gaps_summary
 from .services import indicators_import, pairings_import
@@ -76,8 +78,17 @@ class ImportForm(forms.Form):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(TrackerModelAdmin):
-    list_display = ["imported_at", "kind", "filename", "rows", "created", "updated", "unchanged", "warning_count",
-                    "imported_by"]
+    list_display = [
+        "imported_at",
+        "kind",
+        "filename",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "warning_count",
+        "imported_by",
+    ]
     list_filter = ["kind"]
     date_hierarchy = "imported_at"
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
@@ -109,6 +120,15 @@ class ImportBatchAdmin(TrackerModelAdmin):
             indicators = form.cleaned_data["kind"] == ImportBatch.Kind.INDICATORS
             importer = indicators_import if indicators else pairings_import
             try:
+                if upload.size > settings.IMPORT_BACKGROUND_BYTES:
+                    # A large file is imported by a worker, its progress shown on the job's page.
+                    job = import_job_request(kind=form.cleaned_data["kind"], upload=upload, by=request.user)
+                    messages.info(
+                        request,
+                        _("%(name)s is being imported in the background; this page shows its progress.")
+                        % {"name": upload.name},
+                    )
+                    return redirect("admin:stats_importjob_change", job.pk)
                 report = importer(stream=upload.file, filename=upload.name, by=request.user)
             except FileRejected as exc:
                 problems = exc.problems
@@ -119,20 +139,102 @@ class ImportBatchAdmin(TrackerModelAdmin):
                 messages.success(
                     request,
                     _("%(name)s: %(rows)d rows — %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
-                    % {"name": upload.name, "rows": report.rows, "created": report.created,
-                       "updated": report.updated, "unchanged": report.unchanged},
+                    % {
+                        "name": upload.name,
+                        "rows": report.rows,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                    },
                 )
                 for warning in report.warnings:
                     messages.warning(request, warning)
                 return redirect("admin:stats_importbatch_changelist")
+        jobs = list(ImportJob.objects.filter(status__in=PENDING_JOB).select_related("requested_by")[:20])
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a file"),
             "form": form,
             "problems": problems,
             "opts": self.model._meta,
+            "jobs": jobs,
+            # While a background import is running, the page reloads (unless a form was just posted) so its
+            # progress moves.
+            "refresh_seconds": IMPORT_JOB_REFRESH_SECONDS if jobs and request.method == "GET" else None,
+            "background_bytes": settings.IMPORT_BACKGROUND_BYTES,
         }
         return TemplateResponse(request, "admin/stats/import.html", context)
+
+
+IMPORT_JOB_REFRESH_SECONDS = 2
+PENDING_JOB = (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(TrackerModelAdmin):
+    """Background imports: written by ``stats.import_jobs`` only. A job's page reloads itself while it is queued or
+    running, so its progress bar moves, and lists the lines to correct when the file was refused."""
+
+    list_display = [
+        "requested_at",
+        "kind",
+        "filename",
+        "status",
+        "progress_bar",
+        "rows",
+        "created",
+        "updated",
+        "requested_by",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "kind",
+        "filename",
+        "size",
+        "status",
+        "progress_bar",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "error",
+        "batch",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/stats/importjob_change_form.html"
+
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_bar(self, obj: ImportJob) -> str:
+        return format_html(
+            '<span class="import-progress"><progress max="100" value="{}" style="width:90px">{}%</progress> {}%</span>',
+            obj.progress,
+            obj.progress,
+            obj.progress,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        job = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        extra_context = {
+            **(extra_context or {}),
+            "refresh_seconds": IMPORT_JOB_REFRESH_SECONDS if job is not None and job.status in PENDING_JOB else None,
+            "problems": job.problems if job is not None else [],
+            "warnings": job.warnings if job is not None else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class GapTableForm(forms.Form):
@@ -149,8 +251,17 @@ class GapTableForm(forms.Form):
 
 @admin.register(GapResult)
 class GapResultAdmin(TrackerModelAdmin):
-    list_display = ["region", "indicator", "period", "growth_display", "gap_display", "rank", "rank_change",
-                    "in_bottom_ten", "release"]
+    list_display = [
+        "region",
+        "indicator",
+        "period",
+        "growth_display",
+        "gap_display",
+        "rank",
+        "rank_change",
+        "in_bottom_ten",
+        "release",
+    ]
     list_filter = ["indicator", "period", "in_bottom_ten", "release", "province"]
     search_fields = ["region__adcode", "region__name"]
     list_select_related = ["region"]

@@ -1,25 +1,38 @@
-"""Reading statistics and pairing files (.csv or .xlsx) into validated rows.
+"""Validating the rows of statistics and pairing files (read by ``stats.reading``) into typed rows.
 
 A file is checked whole before anything is written: every bad row is reported with its line number (the header is
-line 1) and reason, and a file with any bad row imports nothing.
+line 1) and reason, and a file with any bad row imports nothing. Every value is checked against what its column can
+hold (digits and places of a decimal, length of a text), so the database never refuses a row half-way through an
+import.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
-from typing import BinaryIO
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from django.db import models
 from django.utils.translation import gettext as _
 
-from pairing.models import Region, RegionLevel
+from pairing.models import Program, Region, RegionLevel, Source
 
-from .models import Indicator, ReleaseKind
+from .models import Indicator, ReleaseKind, StatValue
 from .periods import is_period
+from .reading import FileRejected, Problem, Table, read_table
+
+__all__ = [
+    "FileRejected",
+    "IndicatorRow",
+    "PairingRow",
+    "Problem",
+    "Table",
+    "parse_indicator_rows",
+    "parse_pairing_rows",
+    "read_table",
+]
 
 INDICATOR_COLUMNS = ["region", "indicator", "period", "value", "growth_pct", "source"]
 INDICATOR_OPTIONAL = ["release", "as_of"]
@@ -31,23 +44,6 @@ RELEASE_ALIASES = {
     "revised": ReleaseKind.REVISED,
     "修订": ReleaseKind.REVISED,
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-
-
-class FileRejected(Exception):
-    """The file has problems; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)
@@ -77,71 +73,8 @@ class PairingRow:
     source: str
 
 
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-
-def _cell_text(value) -> str:
-    """An .xlsx cell as text. Adcodes typed as numbers (370405 or 370405.0) come back as '370405'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def read_table(stream: BinaryIO, filename: str) -> Table:
-    """Rows of a .csv (UTF-8, with or without BOM, or GB18030 as Excel saves it in China) or the first sheet of an
-    .xlsx, as dictionaries keyed by the lower-cased header."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(stream, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several types for a damaged file
-            raise FileRejected([Problem(1, _("not a readable .xlsx file (%(error)s)") % {"error": exc})]) from exc
-        sheet = workbook.worksheets[0]
-        lines = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    elif suffix == ".csv":
-        raw = stream.read()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise FileRejected([Problem(1, _("the file is neither UTF-8 nor GB18030 text"))])
-        lines = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise FileRejected([Problem(1, _("only .csv and .xlsx files can be imported"))])
-    if not lines:
-        raise FileRejected([Problem(1, _("the file is empty"))])
-    header = [name.strip().lower() for name in lines[0]]
-    while header and not header[-1]:
-        header.pop()
-    table = Table(header=header)
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(cells):
-            continue
-        table.rows.append((number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}))
-    return table
-
-
 def _check_header(table: Table, required: list[str], optional: list[str]) -> None:
-    if table.header[: len(required)] != required or any(name not in optional for name in table.header[len(required):]):
+    if table.header[: len(required)] != required or any(name not in optional for name in table.header[len(required) :]):
         expected = ",".join(required)
         raise FileRejected(
             [
@@ -154,21 +87,72 @@ def _check_header(table: Table, required: list[str], optional: list[str]) -> Non
         )
 
 
+# A number as people type it: digits (full-width ones too, after NFKC), thousands grouped by commas in threes
+# (31,500,000,000), a decimal point, an exponent (1.93e10). Not NaN, infinities, underscores (1_000, which Python's
+# Decimal reads) nor commas anywhere else (1,2,3).
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_ADCODE = re.compile(r"[0-9]{6}")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
 def _decimal(text: str) -> Decimal:
-    cleaned = text.replace(",", "").replace("，", "").strip()
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
-    if not number.is_finite():
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if not _NUMBER.fullmatch(cleaned):
         raise ValueError(text)
-    return number
+    try:
+        return Decimal(cleaned.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise ValueError(text) from exc
+
+
+# A level is below 10^16 yuan (一亿亿元, a hundred times the country's GDP): well within the column's 18 whole digits,
+# and a figure SQLite (which keeps decimals as doubles) still reads back exactly to the fen.
+LEVEL_WHOLE_DIGITS = 16
+
+
+def _whole_digits(field: models.DecimalField) -> int:
+    digits = field.max_digits - field.decimal_places
+    return min(digits, LEVEL_WHOLE_DIGITS) if field.name == "value" else digits
+
+
+def _stored(number: Decimal, field: models.DecimalField) -> Decimal | None:
+    """``number`` rounded to the places of ``field`` (ties to even) if it then has at most the whole digits allowed
+    (``_whole_digits``), else None. Negative zero becomes zero."""
+    whole_digits = _whole_digits(field)
+    # Checked before rounding too: quantize() of 1e999999999 would fail rather than answer.
+    if number.adjusted() >= whole_digits:
+        return None
+    rounded = number.quantize(Decimal(1).scaleb(-field.decimal_places), rounding=ROUND_HALF_EVEN)
+    if rounded.adjusted() >= whole_digits:
+        return None
+    return rounded + 0
+
+
+def _upper_bound(field: models.DecimalField) -> str:
+    return f"1{'0' * _whole_digits(field)}"
+
+
+def _text_problem(text: str, field: models.CharField, label: str) -> str | None:
+    """Why ``text`` cannot be stored in ``field``, in words, or None."""
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return _("the %(label)s contains a control character") % {"label": label}
+    if len(text) > field.max_length:
+        return _("the %(label)s is %(n)d characters long; it may be at most %(limit)d characters") % {
+            "label": label,
+            "n": len(text),
+            "limit": field.max_length,
+        }
+    return None
 
 
 def parse_indicator_rows(table: Table) -> list[IndicatorRow]:
     _check_header(table, INDICATOR_COLUMNS, INDICATOR_OPTIONAL)
-    codes = {row["region"] for _, row in table.rows}
+    # Only what can be an adcode reaches the query (PostgreSQL refuses a NUL in a parameter).
+    codes = {row["region"] for _, row in table.rows if _ADCODE.fullmatch(row["region"])}
     known = set(Region.objects.filter(adcode__in=codes).values_list("adcode", flat=True))
+    value_field = StatValue._meta.get_field("value")
+    growth_field = StatValue._meta.get_field("growth_pct")
+    source_field = StatValue._meta.get_field("source")
     indicators = set(Indicator.values)
     problems: list[Problem] = []
     parsed: list[IndicatorRow] = []
@@ -190,18 +174,38 @@ def parse_indicator_rows(table: Table) -> list[IndicatorRow]:
         value = growth = None
         if row["value"]:
             try:
-                value = _decimal(row["value"])
-                if value < 0:
-                    reasons.append(_("the value cannot be negative"))
+                number = _decimal(row["value"])
             except ValueError:
                 reasons.append(_("value %(text)r is not a number") % {"text": row["value"]})
+            else:
+                value = _stored(number, value_field)
+                if number < 0 and value != 0:
+                    reasons.append(_("the value cannot be negative"))
+                elif value is None:
+                    reasons.append(
+                        _("value %(text)r is too large: a level must be below %(limit)s yuan (10^%(digits)d)")
+                        % {
+                            "text": row["value"][:40],
+                            "limit": _upper_bound(value_field),
+                            "digits": _whole_digits(value_field),
+                        }
+                    )
         if row["growth_pct"]:
             try:
-                growth = _decimal(row["growth_pct"].rstrip("%"))
-                if growth <= -100:
-                    reasons.append(_("a growth rate must be above -100%"))
+                number = _decimal(row["growth_pct"].removesuffix("%").removesuffix("％"))
             except ValueError:
                 reasons.append(_("growth %(text)r is not a number") % {"text": row["growth_pct"]})
+            else:
+                growth = _stored(number, growth_field)
+                if number <= -100 or (growth is not None and growth <= -100):
+                    reasons.append(_("a growth rate must be above -100%"))
+                elif growth is None:
+                    reasons.append(
+                        _("growth %(text)r is out of range: a growth rate must be below %(limit)s%%")
+                        % {"text": row["growth_pct"][:40], "limit": _upper_bound(growth_field)}
+                    )
+        if problem := _text_problem(row["source"], source_field, _("source")):
+            reasons.append(problem)
         if not row["value"] and not row["growth_pct"]:
             reasons.append(_("neither a value nor a growth rate is given"))
         release = RELEASE_ALIASES.get(row.get("release", "").lower())
@@ -229,16 +233,26 @@ def parse_indicator_rows(table: Table) -> list[IndicatorRow]:
 
 def parse_pairing_rows(table: Table) -> list[PairingRow]:
     _check_header(table, PAIRING_COLUMNS, [])
-    codes = {row[name] for _, row in table.rows for name in ("strong", "weak")}
-    counties = set(
-        Region.objects.filter(adcode__in=codes, level=RegionLevel.COUNTY).values_list("adcode", flat=True)
-    )
+    codes = {row[name] for _, row in table.rows for name in ("strong", "weak") if _ADCODE.fullmatch(row[name])}
+    code_field = Program._meta.get_field("code")
+    title_field = Source._meta.get_field("title")
+    counties = set(Region.objects.filter(adcode__in=codes, level=RegionLevel.COUNTY).values_list("adcode", flat=True))
     problems: list[Problem] = []
     parsed: list[PairingRow] = []
     for line, row in table.rows:
         reasons = []
         if not row["program"]:
             reasons.append(_("the program code is missing"))
+        elif len(row["program"]) > code_field.max_length:
+            reasons.append(
+                _("the program code is %(n)d characters long; it may be at most %(limit)d characters")
+                % {"n": len(row["program"]), "limit": code_field.max_length}
+            )
+        elif not _SLUG.fullmatch(row["program"]):
+            reasons.append(
+                _("the program code %(code)r may hold only letters, digits, hyphens and underscores")
+                % {"code": row["program"]}
+            )
         for name in ("strong", "weak"):
             if row[name] not in counties:
                 reasons.append(
@@ -251,6 +265,8 @@ def parse_pairing_rows(table: Table) -> list[PairingRow]:
             reasons.append(_("start_date %(text)r is not a date (YYYY-MM-DD)") % {"text": row["start_date"]})
         if not row["source"]:
             reasons.append(_("the source document is missing"))
+        elif problem := _text_problem(row["source"], title_field, _("source")):
+            reasons.append(problem)
         if reasons:
             problems.append(Problem(line, "; ".join(reasons)))
             continue

@@ -114,9 +114,7 @@ class GapResult(models.Model):
     stored and rounding happens only for display.
     """
 
-    province = models.ForeignKey(
-        Region, verbose_name=_("province"), on_delete=models.CASCADE, related_name="+"
-    )
+    province = models.ForeignKey(Region, verbose_name=_("province"), on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="gap_results")
     indicator = models.CharField(_("indicator"), max_length=16, choices=Indicator.choices)
     period = models.CharField(_("period"), max_length=7)
@@ -154,3 +152,64 @@ class GapResult(models.Model):
     @property
     def exited_bottom_ten(self) -> bool:
         return self.was_in_bottom_ten and not self.in_bottom_ten
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+def _import_job_path(instance: ImportJob, filename: str) -> str:
+    return f"imports/{instance.kind}/{filename}"
+
+
+class ImportJob(models.Model):
+    """A file uploaded for import in the background (``stats.import_jobs``): the file kept until the job ends, its
+    status, progress and outcome — the counts, or the lines to correct."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportBatch.Kind.choices)
+    file = models.FileField(_("file"), upload_to=_import_job_path, max_length=255, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    problems = models.JSONField(_("lines to correct"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("import"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="import_job_progress_le_100"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | (Q(progress=100) & Q(finished_at__isnull=False)),
+                name="import_job_done_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -19,6 +19,10 @@ PRECISION = Context(prec=40)
 HUNDRED = Decimal(100)
 STORED_PLACES = Decimal("1e-12")
 BOTTOM_N = 10
+# A growth derived from two levels is left out (as if a level were missing) from this many percent either way: a
+# level a billion times the year before's is a mistake in the data, and its growth, or its gap, would not fit the
+# stored columns (24 digits, 12 places), so one such pair of figures would stop every recomputation.
+DERIVED_GROWTH_LIMIT = 100_000_000_000
 
 
 def growth_pct(
@@ -31,6 +35,14 @@ def growth_pct(
         return None, False
     derived = PRECISION.multiply(PRECISION.subtract(PRECISION.divide(level, previous_level), 1), HUNDRED)
     return derived, True
+
+
+def within_limit(growth: Decimal | None, derived: bool) -> tuple[Decimal | None, bool]:
+    """A derived growth of ``DERIVED_GROWTH_LIMIT`` % or more either way left out, as if a level were missing: what
+    the stored results (``GapResult``) hold."""
+    if derived and growth is not None and abs(growth) >= DERIVED_GROWTH_LIMIT:
+        return None, False
+    return growth, derived
 
 
 def gap_pp(growth: Decimal | None, province_growth: Decimal | None) -> Decimal | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,14 +13,25 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pairing.models import Pairing, Program, Region, Source
 from pairing.services import pairing_create
 
 from . import rules
-from .importers import FileRejected, IndicatorRow, Problem, parse_indicator_rows, parse_pairing_rows, read_table
+from .importers import (
+    FileRejected,
+    IndicatorRow,
+    PairingRow,
+    Problem,
+    Table,
+    parse_indicator_rows,
+    parse_pairing_rows,
+    read_table,
+)
 from .models import GapResult, ImportBatch, StatValue
 from .periods import previous_period
+from .reading import Progress
 from .selectors import EffectiveValue, effective_values, effective_values_query
 
 # Every recomputation holds this transaction-level lock on PostgreSQL, so two never interleave their writes.
@@ -59,9 +69,7 @@ _KEY = ["region_id", "indicator", "period"]
 
 
 @transaction.atomic
-def gaps_recompute(
-    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
-) -> RecomputeResult:
+def gaps_recompute(*, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None) -> RecomputeResult:
     """Recompute growth, gaps and ranks of every county-level unit from the latest releases.
 
     ``periods`` limits the periods written (the previous year's figures are read for growth and rank change);
@@ -114,8 +122,8 @@ def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None
 # rules.stored does; PostgreSQL's round() takes ties away from zero, hence the CASE.
 #
 # Placeholders: {effective} the read of selectors.effective_values_query, {period_filter} the periods to write,
-# {places} and {bottom_n} the constants of stats.rules. No percent sign but the parameters' (psycopg would read
-# one as a parameter).
+# {places}, {bottom_n} and {growth_limit} the constants of stats.rules. No percent sign but the parameters' (psycopg
+# would read one as a parameter).
 _GAPS_SQL = """
 CREATE TEMPORARY TABLE gap_incoming ON COMMIT DROP AS
 WITH effective AS (
@@ -138,14 +146,19 @@ with_previous AS (
 ),
 with_growth AS (
     -- rules.growth_pct: a reported rate (growth_pct) always wins, GDP's being at comparable prices; only without one
-    -- is growth derived from the two levels, and then flagged; never from a missing level or a previous level of 0.
+    -- is growth derived from the two levels, and then flagged; never from a missing level or a previous level of 0,
+    -- nor when it is {growth_limit} percent or more either way (rules.within_limit).
     SELECT *,
-           CASE WHEN growth_pct IS NOT NULL THEN growth_pct
-                WHEN previous_level <> 0 THEN (value::numeric(60, 40) / previous_level - 1) * 100
-           END AS growth,
-           CASE WHEN growth_pct IS NULL AND value IS NOT NULL AND previous_level <> 0 THEN true ELSE false
-           END AS derived
-      FROM with_previous
+           CASE WHEN growth_pct IS NOT NULL THEN growth_pct ELSE derivable END AS growth,
+           CASE WHEN growth_pct IS NULL AND derivable IS NOT NULL THEN true ELSE false END AS derived
+      FROM (
+           SELECT *,
+                  CASE WHEN previous_level <> 0
+                        AND abs((value::numeric(60, 40) / previous_level - 1) * 100) < {growth_limit}
+                       THEN (value::numeric(60, 40) / previous_level - 1) * 100
+                  END AS derivable
+             FROM with_previous
+           ) AS levels
 ),
 with_province AS (
     -- The growth of the province's own row (one at most per partition), never recomputed from its counties.
@@ -204,6 +217,7 @@ def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None
         period_filter=period_filter,
         places=-rules.STORED_PLACES.as_tuple().exponent,
         bottom_n=rules.BOTTOM_N,
+        growth_limit=rules.DERIVED_GROWTH_LIMIT,
     )
     incoming = ", ".join(f"i.{c}" for c in columns)
     stored = ", ".join(f"t.{c}" for c in columns)
@@ -267,17 +281,21 @@ def _compute(values: list[EffectiveValue], periods: set[str] | None) -> list[Gap
         province_code = value.region[:2] + "0000"
         province = by_key.get((province_code, value.indicator, value.period))
         province_before = by_key.get((province_code, value.indicator, before))
-        growth, derived = rules.growth_pct(
-            reported=value.growth_pct,
-            level=value.value,
-            previous_level=previous.value if previous else None,
+        growth, derived = rules.within_limit(
+            *rules.growth_pct(
+                reported=value.growth_pct,
+                level=value.value,
+                previous_level=previous.value if previous else None,
+            )
         )
         province_growth = None
         if province is not None:
-            province_growth, _ = rules.growth_pct(
-                reported=province.growth_pct,
-                level=province.value,
-                previous_level=province_before.value if province_before else None,
+            province_growth, _ = rules.within_limit(
+                *rules.growth_pct(
+                    reported=province.growth_pct,
+                    level=province.value,
+                    previous_level=province_before.value if province_before else None,
+                )
             )
         previous_rank = previous.rank if previous else None
         results.append(
@@ -341,6 +359,8 @@ def _differs(old, new) -> bool:
 
 # A reported growth rate that differs from the one implied by the levels by more than this is worth a look.
 GROWTH_WARNING_PP = Decimal(5)
+# Warnings kept in full (on the import, in the admin's messages); beyond them, only their number.
+MAX_WARNINGS = 100
 
 
 @dataclass
@@ -371,6 +391,7 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
             if value.value is not None:
                 stored[(value.region, value.indicator, value.period)] = value.value
     warnings = []
+    more = 0
     for row in rows:
         if row.value is None or row.growth_pct is None:
             continue
@@ -378,32 +399,64 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
         previous = in_file.get(key, stored.get(key))
         implied, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
         if implied is not None and abs(implied - row.growth_pct) > GROWTH_WARNING_PP:
+            if len(warnings) >= MAX_WARNINGS:
+                more += 1
+                continue
             warnings.append(
                 str(
                     Problem(
                         row.line,
                         _("reported growth %(reported)s%% differs from the %(implied)s%% implied by the levels")
-                        % {"reported": row.growth_pct, "implied": implied.quantize(Decimal("0.1"))},
+                        % {"reported": f"{row.growth_pct.normalize():f}", "implied": implied.quantize(Decimal("0.1"))},
                     )
                 )
             )
+    if more:
+        warnings.append(
+            ngettext("… and %(n)d more row like these", "… and %(n)d more rows like these", more) % {"n": more}
+        )
     return warnings
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _sha256(stream: BinaryIO) -> str:
+    """The digest of the rest of ``stream``, read a chunk at a time; the stream is put back where it was."""
+    start = stream.tell()
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 16):
+        digest.update(chunk)
+    stream.seek(start)
+    return digest.hexdigest()
 
 
-@transaction.atomic
-def indicators_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+def _read(stream: BinaryIO, filename: str, progress: Progress | None) -> tuple[Table, str]:
+    """The file's lines (bounded by ``stats.reading.Limits``) and its digest. The size is checked first, so a file
+    over the limit is refused before a byte of it is read."""
+    start = stream.tell()
+    table = read_table(stream, filename, progress=progress)
+    stream.seek(start)
+    return table, _sha256(stream)
+
+
+def indicators_import(
+    *, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Import a statistics file. All or nothing: a file with any bad row raises ``FileRejected`` listing every one.
 
     Existing figures (same region, indicator, period and release) are updated in place; re-importing the same file
     changes nothing and enqueues nothing. After a change, the gaps of the affected periods are recomputed once the
-    transaction has committed.
+    transaction has committed. The file is read and checked outside the transaction (``progress`` is called with
+    the share read), and the rows written in one.
     """
-    data = stream.read()
-    rows = parse_indicator_rows(read_table(io.BytesIO(data), filename))
+    table, digest = _read(stream, filename, progress)
+    rows = parse_indicator_rows(table)
+    del table  # the text of the file is not needed to write the rows
+    return _indicators_write(rows=rows, filename=filename, sha256=digest, by=by)
+
+
+@transaction.atomic
+def _indicators_write(
+    *, rows: list[IndicatorRow], filename: str, sha256: str, by: AbstractBaseUser | None
+) -> ImportReport:
     warnings = _implied_growth_warnings(rows)
     existing = {
         (v.region_id, v.indicator, v.period, v.release): v
@@ -434,14 +487,15 @@ def indicators_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser |
             for name in fields:
                 setattr(current, name, getattr(row, name))
             to_update.append(current)
-    report = ImportReport(len(rows), len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update),
-                          warnings, None)
+    report = ImportReport(
+        len(rows), len(to_create), len(to_update), len(rows) - len(to_create) - len(to_update), warnings, None
+    )
     if not to_create and not to_update:
         return report
     batch = ImportBatch.objects.create(
         kind=ImportBatch.Kind.INDICATORS,
-        filename=filename,
-        sha256=_sha256(data),
+        filename=filename[:255],
+        sha256=sha256,
         imported_by=by,
         rows=report.rows,
         created=report.created,
@@ -473,12 +527,18 @@ def _enqueue_recompute(periods: list[str], provinces: list[str]) -> None:
     recompute_growth_gaps_task.delay(periods=periods, provinces=provinces)
 
 
-@transaction.atomic
-def pairings_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None) -> ImportReport:
+def pairings_import(
+    *, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None, progress: Progress | None = None
+) -> ImportReport:
     """Import pairings (program,strong,weak,start_date,source). A program code not seen before is created, its
     province taken from the counties. Idempotent; all or nothing."""
-    data = stream.read()
-    rows = parse_pairing_rows(read_table(io.BytesIO(data), filename))
+    table, digest = _read(stream, filename, progress)
+    rows = parse_pairing_rows(table)
+    return _pairings_write(rows=rows, filename=filename, sha256=digest, by=by)
+
+
+@transaction.atomic
+def _pairings_write(*, rows: list[PairingRow], filename: str, sha256: str, by: AbstractBaseUser | None) -> ImportReport:
     created = unchanged = 0
     problems: list[Problem] = []
     for row in rows:
@@ -511,8 +571,8 @@ def pairings_import(*, stream: BinaryIO, filename: str, by: AbstractBaseUser | N
     if created:
         ImportBatch.objects.create(
             kind=ImportBatch.Kind.PAIRINGS,
-            filename=filename,
-            sha256=_sha256(data),
+            filename=filename[:255],
+            sha256=sha256,
             imported_by=by,
             rows=len(rows),
             created=created,

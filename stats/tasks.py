@@ -9,3 +9,12 @@ def recompute_growth_gaps_task(periods: list[str] | None = None, provinces: list
     """Recompute gaps and ranks (all periods, or the given ones). Safe to run twice: the second run writes nothing."""
     result = gaps_recompute(periods=periods or None, provinces=provinces or None)
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted}
+
+
+@shared_task
+def run_import_job(job_id: int) -> bool:
+    """Run the queued import job ``job_id``. Safe to run twice: the job is claimed with a conditional UPDATE, so a
+    second run (or a run of a job already done or failed) changes nothing."""
+    from .import_jobs import import_job_run
+
+    return import_job_run(job_id=job_id)

@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads a body: an oversized request is refused unread, in the reader's language.
+    "common.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -284,3 +286,23 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = _("强县产业帮扶弱县 tracker")
+
+# --- Imports of statistics and pairings (stats/reading.py) ----------------------------------------------------------
+# What one file may hold; beyond it the file is refused with the limit named, before it is read further. 200,000 rows
+# cover every county-level unit of the country (about 2,850) for nine indicators over a year and its twelve months;
+# their CSV is about 15 MB. An .xlsx's parts may unzip to IMPORT_MAX_UNZIPPED_BYTES at most (its XML is ~10× the zip).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 32_000_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 32)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 320_000_000)
+# A file uploaded in the admin larger than this is imported by a background job (stats.ImportJob) with its progress
+# shown, rather than within the request.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1_000_000)
+
+# --- Uploads ---------------------------------------------------------------------------------------------------------
+# The largest request body accepted (common.middleware.RequestSizeLimitMiddleware; 413 beyond it): a liaison's report
+# with its ten attachments of at most 10 MB (projects.reports), or one import file (IMPORT_MAX_BYTES), with room
+# for the form. Each service checks its own files' size and type.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 110_000_000)
+# Files in one request: a report takes at most ten attachments.
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 20)
