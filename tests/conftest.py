@@ -29,6 +29,17 @@ def _service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language (Chinese). A request leaves its language active in the thread
+    (LocaleMiddleware does not reset it), so without this a test's messages would depend on what ran before it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def require_postgres(db) -> None:
     from django.db import connection

@@ -212,8 +212,9 @@ def test_the_changelists_show_both_buttons_with_the_current_query(officer_client
     assert export_url("stats.statvalue", "csv") in page and "Import a file" in page
 
 
-def test_only_users_who_may_view_the_model_export_it(client, django_user_model, projects):
-    staff = django_user_model.objects.create_user("clerk", "clerk@example.org", "pw-clerk", is_staff=True)
+def test_only_users_who_may_view_the_model_export_it(client, leader, projects):
+    staff = leader
+    staff.groups.clear()  # a provincial role, but no permission on the models
     client.force_login(staff)
     assert client.get(export_url("projects.project", "csv")).status_code == 403
     assert client.get(export_url("projects.project", "xlsx")).status_code == 403

@@ -141,8 +141,9 @@ def test_anonymous_is_sent_to_the_login(client, fund):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_without_the_view_permission_gets_403(client, django_user_model, fund, plan):
-    login(client, django_user_model.objects.create_user("staffer", "s@example.org", "pw", is_staff=True))
+def test_staff_without_the_view_permission_gets_403(client, leader, fund, plan):
+    leader.groups.clear()  # a provincial role, but no permission on the models
+    login(client, leader)
 
     for page in (
         fund_url("overview", fund),

@@ -23,6 +23,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from funds.factories import FundFactory
 from funds.models import Fund, RewardPayout, RewardRun, RewardRunStatus
@@ -112,7 +113,7 @@ class TestStart:
         reward_run_start(fund=fund, by=finance)
         allocation = fund.allocations.get(county_id="370405")
 
-        with pytest.raises(ValidationError, match="closed"):
+        with translation.override("en"), pytest.raises(ValidationError, match="closed"):
             disbursement_create(allocation=allocation, amount=Decimal("1.00"), paid_on=dt.date(2025, 12, 30))
         assert Fund.objects.get(pk=fund.pk).frozen_at is not None
 
