@@ -24,21 +24,18 @@ class ApiTokenAuthentication(BaseAuthentication):
     """The named API tokens of reporting tools (``accounts.ApiToken``): ``Authorization: Bearer <key>`` or
     ``Token <key>``. The request acts as the token's user; ``request.auth`` is the token.
 
-    It runs before DRF's ``TokenAuthentication``, which shares the ``Token`` scheme: a ``Token`` key without our
-    prefix is left to it, so the older per-user tokens keep working. ``Bearer`` is ours alone. An unknown, revoked
-    or expired key is a 401, with the same ``Token`` challenge as before.
+    These are the API's only tokens: DRF's per-user tokens, which wrote as their user and never expired, are no
+    longer accepted, so a key without our prefix is simply a wrong key. An unknown, revoked or expired key is a 401
+    with a ``Token`` challenge.
     """
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in (b"bearer", b"token"):
             return None
-        bearer = parts[0].lower() == b"bearer"
         key = parts[1].decode("latin-1") if len(parts) == 2 else ""
         if not key.startswith(API_KEY_PREFIX):
-            if bearer:
-                raise AuthenticationFailed(_("Invalid token."))
-            return None  # a DRF authtoken key (or a malformed header): TokenAuthentication answers
+            raise AuthenticationFailed(_("Invalid token."))
         token = ApiToken.objects.select_related("user").filter(key_hash=api_key_hash(key)).first()
         if token is None:
             raise AuthenticationFailed(_("Invalid token."))

@@ -1,5 +1,4 @@
-"""Request rates of the API, in three scopes: anonymous callers (by address), signed-in users (session or a user's
-DRF token, by user) and reporting tools on a named API token (by token, so two tools of one user do not share a
+"""Request rates of the API, in three scopes: anonymous callers (by address), signed-in users (session, by user) and reporting tools on a named API token (by token, so two tools of one user do not share a
 budget). The rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (set from the environment in settings); a scope
 without a rate is not limited. Over the rate: 429 with ``Retry-After``.
 

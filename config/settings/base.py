@@ -26,7 +26,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "axes",
@@ -198,11 +197,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Tokens first: an unauthenticated request then gets 401 with a WWW-Authenticate header, as API clients expect.
-    # The named API tokens of reporting tools (`Bearer` or `Token` with a `trk_` key) come before DRF's per-user
-    # tokens, which keep working under `Token`.
+    # The named API tokens of reporting tools (`Bearer` or `Token` with a `trk_` key) are the only tokens: DRF's
+    # per-user tokens (read-write, never expiring) are not accepted.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.ApiTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api.RolePermission"],
