@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from common.api.throttling import AuthFailureThrottle
 
 from .access import access_for, scope
 from .models import API_KEY_PREFIX, ApiToken, Role
@@ -26,14 +28,25 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     These are the API's only tokens: DRF's per-user tokens, which wrote as their user and never expired, are no
     longer accepted, so a key without our prefix is simply a wrong key. An unknown, revoked or expired key is a 401
-    with a ``Token`` challenge.
+    with a ``Token`` challenge. Failures are counted per client address (``AuthFailureThrottle``): past the limit,
+    every key from that address is a 429 with ``Retry-After`` before it is even looked up.
     """
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in (b"bearer", b"token"):
             return None
-        key = parts[1].decode("latin-1") if len(parts) == 2 else ""
+        guard = AuthFailureThrottle()
+        wait = guard.wait_if_blocked(request)
+        if wait is not None:
+            raise Throttled(wait)
+        try:
+            return self._authenticate_key(parts[1].decode("latin-1") if len(parts) == 2 else "")
+        except AuthenticationFailed:
+            guard.record_failure(request)
+            raise
+
+    def _authenticate_key(self, key: str):
         if not key.startswith(API_KEY_PREFIX):
             raise AuthenticationFailed(_("Invalid token."))
         token = ApiToken.objects.select_related("user").filter(key_hash=api_key_hash(key)).first()

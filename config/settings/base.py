@@ -211,6 +211,7 @@ REST_FRAMEWORK = {
     ],
     # Requests per scope (DRF's `n/second|minute|hour|day`; `off` for no limit): anonymous callers by address,
     # signed-in users by user, reporting tools by named API token (common/api/throttling.py). 429 with Retry-After.
+    # `auth_failure`: failed token sign-ins per address, past which the address's token requests are all refused.
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api.throttling.AnonThrottle",
         "common.api.throttling.UserThrottle",
@@ -220,6 +221,7 @@ REST_FRAMEWORK = {
         "anon": env_rate("API_RATE_ANON", "60/minute"),
         "user": env_rate("API_RATE_USER", "300/minute"),
         "api_token": env_rate("API_RATE_TOKEN", "1200/minute"),
+        "auth_failure": env_rate("API_RATE_AUTH_FAILURE", "10/minute"),
     },
     # JSON and the browsable API, then the exports of lists (`?format=csv|xlsx`, common/api/renderers.py): the whole
     # filtered list rather than a page, offered on list operations only (406 elsewhere).

@@ -137,7 +137,7 @@ def test_every_scope_is_configured():
         "UserThrottle",
         "ApiTokenThrottle",
     ]
-    assert set(configured["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "api_token"}
+    assert set(configured["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "api_token", "auth_failure"}
     assert all(configured["DEFAULT_THROTTLE_RATES"].values())  # limited unless the environment says `off`
 
 
