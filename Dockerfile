@@ -25,8 +25,10 @@ COPY . .
 
 # Static files and compiled catalogues are part of the image. Production settings insist on a secret key, a
 # PostgreSQL URL and a Redis URL; none is used at build time (nothing connects), so placeholders that exist only in
-# this layer do. The application code stays owned by root; the app user may write only under var/.
-RUN export DJANGO_SECRET_KEY=build-only-placeholder DATABASE_URL=postgres://build@localhost:5432/build \
+# this layer do (the key as long as production asks; it signs nothing). The application code stays owned by root;
+# the app user may write only under var/.
+RUN export DJANGO_SECRET_KEY=build-only-placeholder-that-signs-nothing-0123456789abcdef \
+        DATABASE_URL=postgres://build@localhost:5432/build \
         REDIS_URL=redis://localhost:6379/0 \
     && python manage.py collectstatic --noinput \
     && if find locale -name '*.po' | grep -q .; then python manage.py compilemessages; fi \

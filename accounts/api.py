@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from common.api.throttling import AuthFailureThrottle
 
 from .access import access_for, scope
 from .models import API_KEY_PREFIX, ApiToken, Role
@@ -24,21 +26,29 @@ class ApiTokenAuthentication(BaseAuthentication):
     """The named API tokens of reporting tools (``accounts.ApiToken``): ``Authorization: Bearer <key>`` or
     ``Token <key>``. The request acts as the token's user; ``request.auth`` is the token.
 
-    It runs before DRF's ``TokenAuthentication``, which shares the ``Token`` scheme: a ``Token`` key without our
-    prefix is left to it, so the older per-user tokens keep working. ``Bearer`` is ours alone. An unknown, revoked
-    or expired key is a 401, with the same ``Token`` challenge as before.
+    These are the API's only tokens: DRF's per-user tokens, which wrote as their user and never expired, are no
+    longer accepted, so a key without our prefix is simply a wrong key. An unknown, revoked or expired key is a 401
+    with a ``Token`` challenge. Failures are counted per client address (``AuthFailureThrottle``): past the limit,
+    every key from that address is a 429 with ``Retry-After`` before it is even looked up.
     """
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in (b"bearer", b"token"):
             return None
-        bearer = parts[0].lower() == b"bearer"
-        key = parts[1].decode("latin-1") if len(parts) == 2 else ""
+        guard = AuthFailureThrottle()
+        wait = guard.wait_if_blocked(request)
+        if wait is not None:
+            raise Throttled(wait)
+        try:
+            return self._authenticate_key(parts[1].decode("latin-1") if len(parts) == 2 else "")
+        except AuthenticationFailed:
+            guard.record_failure(request)
+            raise
+
+    def _authenticate_key(self, key: str):
         if not key.startswith(API_KEY_PREFIX):
-            if bearer:
-                raise AuthenticationFailed(_("Invalid token."))
-            return None  # a DRF authtoken key (or a malformed header): TokenAuthentication answers
+            raise AuthenticationFailed(_("Invalid token."))
         token = ApiToken.objects.select_related("user").filter(key_hash=api_key_hash(key)).first()
         if token is None:
             raise AuthenticationFailed(_("Invalid token."))

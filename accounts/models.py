@@ -55,7 +55,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-API_KEY_PREFIX = "trk_"  # tells our keys apart from DRF authtoken keys (40 hex digits) under the same `Token` scheme
+API_KEY_PREFIX = "trk_"  # marks our keys, e.g. for secret scanners; a key without it is refused unlooked-up
 API_KEY_VISIBLE = 12  # characters of a key kept in clear, to recognise it in lists and logs
 
 

@@ -8,13 +8,14 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pairing.models import Region, RegionLevel
+from pairing.models import Pairing, ProgramCounty, Region, RegionLevel
 
 from .access import access_for
 from .models import API_KEY_PREFIX, API_KEY_VISIBLE, ApiToken, Membership, Role
@@ -55,6 +56,11 @@ def role_group_sync(*, role: str) -> Group:
     return group
 
 
+def county_in_a_program(*, county: Region) -> bool:
+    """Whether ``county`` has a role in a program: either side of a pairing, or designated without a partner yet."""
+    return ProgramCounty.objects.filter(county=county).exists() or Pairing.objects.involving(county).exists()
+
+
 @transaction.atomic
 def user_set_role(*, user, role: str, county: Region | None = None) -> Membership:
     """Give ``user`` ``role`` (replacing any other): staff status and admin group follow the role."""
@@ -65,6 +71,9 @@ def user_set_role(*, user, role: str, county: Region | None = None) -> Membershi
             raise ValidationError({"county": _("A county liaison needs a county.")})
         if county.level != RegionLevel.COUNTY:
             raise ValidationError({"county": _("%(name)s is not a county-level unit.") % {"name": county.name}})
+        if not county_in_a_program(county=county):
+            message = _("%(name)s is not part of any assistance program: its liaison would have nothing to report.")
+            raise ValidationError({"county": message % {"name": county.name}})
     elif county is not None:
         raise ValidationError({"county": _("Only a county liaison has a county.")})
     membership, _created = Membership.objects.update_or_create(user=user, defaults={"role": role, "county": county})
@@ -79,11 +88,16 @@ def user_set_role(*, user, role: str, county: Region | None = None) -> Membershi
 def user_create(
     *, username: str, role: str, county: Region | None = None, email: str = "", password: str | None = None
 ) -> tuple[object, str]:
-    """Create an account with a role. Returns the user and its password (generated when not given)."""
+    """Create an account with a role. Returns the user and its password (generated when not given). A given
+    password must pass ``AUTH_PASSWORD_VALIDATORS``, as it would on the admin's password form."""
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("The user %(name)s already exists.") % {"name": username}})
-    password = password or secrets.token_urlsafe(12)
+    password = password or secrets.token_urlsafe(16)
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user = User.objects.create_user(username=username, email=email, password=password)
     user_set_role(user=user, role=role, county=county)
     return user, password

@@ -294,10 +294,16 @@ def list_endpoints() -> list[tuple[str, str]]:
 
 def officer_token() -> str:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
-    token, _created = Token.objects.get_or_create(user=get_user_model().objects.get(username=OFFICER))
-    return token.key
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create, api_token_revoke
+
+    officer = get_user_model().objects.get(username=OFFICER)
+    # A key is shown only once: revoke the previous run's token and make a fresh one.
+    for token in ApiToken.objects.filter(user=officer, name="bench", revoked_at=None):
+        api_token_revoke(token=token)
+    _token, key = api_token_create(user=officer, name="bench")
+    return key
 
 
 @dataclass
@@ -324,7 +330,7 @@ def count_queries(endpoints: list[Endpoint], key: str) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT="application/json")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT="application/json")
     for endpoint in endpoints:
         client.get(endpoint.url(1))  # warm-up: per-process caches
         for size in WANTED_PAGES:
@@ -446,7 +452,7 @@ def wait_until_serving(port: int, headers: dict, server: subprocess.Popen, timeo
 
 
 def measure(endpoints: list[Endpoint], key: str, args) -> None:
-    headers = {"Authorization": f"Token {key}", "Accept": "application/json", "Connection": "keep-alive"}
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json", "Connection": "keep-alive"}
     port = free_port()
     with tempfile.NamedTemporaryFile("w+", prefix="bench-api-gunicorn-", suffix=".log") as log:
         server = start_gunicorn(args, port, log)

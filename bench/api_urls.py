@@ -13,8 +13,9 @@ from types import SimpleNamespace
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services import api_key_hash
 from config.api_router import router
 from config.urls import urlpatterns as site_urlpatterns
 from pairing.models import Program, Region
@@ -36,8 +37,8 @@ def _gap_rows(params) -> list[dict]:
 
 
 def bare_list(request: HttpRequest, basename: str) -> JsonResponse:
-    key = request.headers.get("Authorization", "").removeprefix("Token ").strip()
-    token = Token.objects.select_related("user").filter(key=key).first()
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    token = ApiToken.objects.select_related("user").filter(key_hash=api_key_hash(key), revoked_at=None).first()
     if token is None:
         return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
     viewset = VIEWSETS.get(basename)

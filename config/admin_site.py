@@ -67,7 +67,7 @@ PROGRAM_ORDER: list[tuple[Any, list[tuple[str, str]]]] = [
     ),
     (_("Reference data"), [("pairing", "region"), ("pairing", "source")]),
 ]
-LAST_APPS = ["accounts", "auth", "authtoken"]  # users and their API tokens close the list
+LAST_APPS = ["accounts", "auth"]  # users and their API tokens close the list
 
 
 @dataclass

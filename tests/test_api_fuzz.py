@@ -29,7 +29,6 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -39,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Role
-from accounts.services import user_set_role
+from accounts.services import api_token_create, user_set_role
 from config.api_router import router
 from funds.factories import FundFactory, PairIndustryFundFactory
 from funds.models import Allocation, BondPlan, BondQuota, Fund
@@ -274,8 +273,8 @@ def build_dataset() -> dict[str, str]:
     demo_statistics_seed(program=program)
     reward_run_start(fund=guidance, by=officer)
     return {
-        "officer": Token.objects.create(user=officer).key,
-        "liaison": Token.objects.create(user=liaison_a).key,
+        "officer": api_token_create(user=officer, name="fuzz", read_only=False)[1],
+        "liaison": api_token_create(user=liaison_a, name="fuzz", read_only=False)[1],
     }
 
 
@@ -284,7 +283,7 @@ PERSONAS = st.sampled_from(["officer", "liaison"])
 
 def fuzz(case, token: str) -> None:
     with transaction.atomic():
-        response = case.call(headers={"Authorization": f"Token {token}"})
+        response = case.call(headers={"Authorization": f"Bearer {token}"})
         transaction.set_rollback(True)
     case.validate_response(response, checks=CHECKS)
 

@@ -1,7 +1,8 @@
-"""Request rates of the API, in three scopes: anonymous callers (by address), signed-in users (session or a user's
-DRF token, by user) and reporting tools on a named API token (by token, so two tools of one user do not share a
-budget). The rates are ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (set from the environment in settings); a scope
-without a rate is not limited. Over the rate: 429 with ``Retry-After``.
+"""Request rates of the API, in three scopes: anonymous callers (by address), signed-in users (session, by user) and
+reporting tools on a named API token (by token, so two tools of one user do not share a budget); and a fourth,
+``auth_failure``, for failed token sign-ins by address (``AuthFailureThrottle``). The rates are
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (set from the environment in settings); a scope without a rate is not
+limited. Over the rate: 429 with ``Retry-After``.
 
 The counters live in the default cache, which must be shared by every process serving the API (Redis in production);
 a per-process cache would multiply the rates by the number of workers.
@@ -47,3 +48,36 @@ class ApiTokenThrottle(_RatesFromSettings, SimpleRateThrottle):
         if not isinstance(request.auth, ApiToken):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class AuthFailureThrottle(_RatesFromSettings, SimpleRateThrottle):
+    """Failed token sign-ins (an unknown, revoked or expired key) per client address. The other throttles run after
+    authentication, so a request with a wrong key never meets them: ``accounts.api.ApiTokenAuthentication`` asks
+    this one before it looks a key up and tells it of every failure. Past the rate every token request from the
+    address is refused with 429 and ``Retry-After`` — a right key too, so the answer tells a guesser nothing — until
+    the oldest failure leaves the window. The address is DRF's (``REMOTE_ADDR``, or ``X-Forwarded-For`` behind
+    ``NUM_PROXIES`` proxies)."""
+
+    scope = "auth_failure"
+
+    def get_cache_key(self, request, view=None) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _recent(self, request) -> list[float]:
+        self.key = self.get_cache_key(request)
+        self.now = self.timer()
+        self.history = [at for at in self.cache.get(self.key, []) if at > self.now - self.duration]
+        return self.history
+
+    def wait_if_blocked(self, request) -> float | None:
+        """Seconds until the address may try a key again; ``None`` when it may now."""
+        if self.rate is None or len(self._recent(request)) < self.num_requests:
+            return None
+        return self.wait()
+
+    def record_failure(self, request) -> None:
+        if self.rate is None:
+            return
+        history = self._recent(request)
+        history.insert(0, self.now)
+        self.cache.set(self.key, history, self.duration)

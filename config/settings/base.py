@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_rate, env_str
@@ -26,9 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "csp",
     "axes",
     "simple_history",
     "common",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +74,29 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
+# Content-Security-Policy (django-csp), enforced on every page in every environment, so a violation breaks the
+# browser tests (tests/browser/test_csp.py listens for them). Scripts come only from our static files — ECharts is
+# vendored, Swagger UI comes from drf-spectacular-sidecar, no template has an inline script or event handler.
+# `<style>` elements need the request's nonce (`<style nonce="{{ CSP_NONCE }}">`). Style *attributes* are allowed:
+# ECharts writes its tooltips' markers with them and third-party templates (DRF's browsable API, the history pages)
+# use them; they cannot run script, and any URL in them is held to img-src/font-src. A view that sets its own
+# policy keeps it (the evaluation report's HTML allows no script at all: reporting/downloads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -85,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -117,6 +144,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.AppDirectoriesFinder",  # leaves out the apps' files that are never served
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -200,11 +231,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- API ----------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Tokens first: an unauthenticated request then gets 401 with a WWW-Authenticate header, as API clients expect.
-    # The named API tokens of reporting tools (`Bearer` or `Token` with a `trk_` key) come before DRF's per-user
-    # tokens, which keep working under `Token`.
+    # The named API tokens of reporting tools (`Bearer` or `Token` with a `trk_` key) are the only tokens: DRF's
+    # per-user tokens (read-write, never expiring) are not accepted.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.ApiTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api.RolePermission"],
@@ -215,6 +245,7 @@ REST_FRAMEWORK = {
     ],
     # Requests per scope (DRF's `n/second|minute|hour|day`; `off` for no limit): anonymous callers by address,
     # signed-in users by user, reporting tools by named API token (common/api/throttling.py). 429 with Retry-After.
+    # `auth_failure`: failed token sign-ins per address, past which the address's token requests are all refused.
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api.throttling.AnonThrottle",
         "common.api.throttling.UserThrottle",
@@ -224,6 +255,7 @@ REST_FRAMEWORK = {
         "anon": env_rate("API_RATE_ANON", "60/minute"),
         "user": env_rate("API_RATE_USER", "300/minute"),
         "api_token": env_rate("API_RATE_TOKEN", "1200/minute"),
+        "auth_failure": env_rate("API_RATE_AUTH_FAILURE", "10/minute"),
     },
     # JSON and the browsable API, then the exports of lists (`?format=csv|xlsx`, common/api/renderers.py): the whole
     # filtered list rather than a page, offered on list operations only (406 elsewhere).
@@ -255,6 +287,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package's static files: no CDN, which the CSP forbids.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # The default enum hook, then the 400/401/403/404/429 every operation can answer with (common/api/schema.py),

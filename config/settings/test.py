@@ -23,9 +23,12 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 # is tested with the full backend list (tests/accounts/test_lockout.py).
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 SILENCED_SYSTEM_CHECKS = ["axes.W003"]
-# No throttling by accident: the fuzz test alone makes thousands of requests. tests/common/test_throttling.py sets
-# rates of its own.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "api_token"))}  # noqa: F405
+# No throttling by accident: the fuzz test alone makes thousands of requests, and tests of wrong keys share an
+# address. tests/common/test_throttling.py and tests/security/test_auth_failure_throttle.py set rates of their own.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "api_token", "auth_failure")),
+}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not SQLite's in-memory database: the live server of the browser tests answers a page's parallel

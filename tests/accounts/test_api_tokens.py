@@ -1,5 +1,5 @@
 """Named API tokens of reporting tools: a token acts as its user (role and county scope), a read-only token never
-writes, a revoked or expired one is a 401, the key is kept only as a hash, and DRF's per-user tokens still work."""
+writes, a revoked or expired one is a 401, the key is kept only as a hash; DRF's per-user tokens are refused."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -132,17 +131,15 @@ def test_the_token_scheme_token_works_too(liaison_a, projects):
     assert client.get(PROJECTS).json()["count"] == 1
 
 
-def test_drf_per_user_tokens_keep_working(liaison_a, projects):
-    legacy = Token.objects.create(user=liaison_a)
+def test_a_key_of_drf_s_per_user_tokens_is_refused(liaison_a, projects):
+    # Those tokens wrote as their user and never expired; the app is gone and its keys with it.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {legacy.key}")
+    client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
 
     response = client.get(PROJECTS)
-    created = client.post(ORDERS, order_payload(projects["a"].pairing), format="json")
 
-    assert response.status_code == 200
-    assert response.json()["count"] == 1
-    assert created.status_code == 201  # not read-only: a DRF token writes as its user's role allows
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
 
 
 # --- Read-only tokens never write -------------------------------------------------------------------------------------

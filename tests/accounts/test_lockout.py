@@ -44,8 +44,8 @@ def test_a_success_before_the_limit_resets_the_count(client, officer):
 
 @override_settings(AUTHENTICATION_BACKENDS=BACKENDS)
 def test_api_tokens_are_not_subject_to_the_lockout(officer, api_client):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
-    token = Token.objects.create(user=officer)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=officer, name="报表工具")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert api_client.get("/api/v1/programs/").status_code == 200

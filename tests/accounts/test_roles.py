@@ -7,12 +7,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
-from rest_framework.authtoken.models import Token
 
 from accounts.access import access_for
-from accounts.models import Membership, Role
+from accounts.models import ApiToken, Membership, Role
 from accounts.services import GROUP_NAMES, user_set_role
-from pairing.factories import CityFactory, CountyFactory
+from pairing.factories import CityFactory, CountyFactory, ProgramCountyFactory
 
 User = get_user_model()
 
@@ -25,7 +24,8 @@ def run(*args, **env) -> str:
 
 @pytest.fixture
 def county(db):
-    return CountyFactory(adcode="371328", name="蒙阴县")
+    # A liaison's county is a county of a program.
+    return ProgramCountyFactory(county=CountyFactory(adcode="371328", name="蒙阴县")).county
 
 
 def test_add_liaison_with_a_generated_password_printed_once(county, monkeypatch):
@@ -52,7 +52,9 @@ def test_password_from_the_environment_is_not_printed(db, monkeypatch):
     assert "s3cret-from-env" not in output
     assert user.is_staff
     assert list(user.groups.values_list("name", flat=True)) == [GROUP_NAMES[Role.OFFICER]]
-    assert f"API token: {Token.objects.get(user=user).key}" in output
+    token = ApiToken.objects.get(user=user)
+    assert token.read_only and token.expires_at is not None
+    assert output.split("API token (shown once")[1].rsplit(": ", 1)[1].startswith(token.prefix)
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ project_a = liaison_fixtures.project_a
 
 RETURN_COMMENT = "本月投资额与台账不符，请核对后重新提交"
 CONFLICT_COMMENT = "请补充开工现场照片"
-OFFICER_B_PASSWORD = "pw-officer-b"
+OFFICER_B_PASSWORD = "second-officer-browser-pw"
 REPORTS = "/admin/projects/progressreport/"
 
 

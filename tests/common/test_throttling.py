@@ -86,23 +86,6 @@ def test_each_api_token_has_its_own_budget_apart_from_its_users(officer):
     assert session == [200, 200, 200]  # the tokens' requests did not use the user's budget
 
 
-def test_drf_user_tokens_count_as_their_user():
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
-
-    from accounts.services import user_set_role
-
-    user = get_user_model().objects.create_user("script", "s@example.org", "pw")
-    user_set_role(user=user, role="leader")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-
-    with rates(**RATES):
-        codes = statuses(client, 4)
-
-    assert codes == [200, 200, 200, 429]
-
-
 class Open(APIView):
     """A view anyone may call: DRF checks permissions before rates, so an anonymous caller meets the anonymous rate
     only where anonymous callers are let in (the schema)."""
@@ -154,7 +137,7 @@ def test_every_scope_is_configured():
         "UserThrottle",
         "ApiTokenThrottle",
     ]
-    assert set(configured["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "api_token"}
+    assert set(configured["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "api_token", "auth_failure"}
     assert all(configured["DEFAULT_THROTTLE_RATES"].values())  # limited unless the environment says `off`
 
 

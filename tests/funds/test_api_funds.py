@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from funds.factories import FundFactory
 from funds.models import FundKind
 from funds.services import allocation_create, disbursement_create
@@ -126,9 +126,9 @@ def test_anonymous_is_refused(api_client, guidance):
 
 
 def test_token_authentication(officer, guidance):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert ids(response) == {guidance.pk}

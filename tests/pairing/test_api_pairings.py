@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory, SourceFactory
 from pairing.models import PairingStatus
 from pairing.services import pairing_create
@@ -110,9 +110,9 @@ def test_anonymous_is_refused(api_client, pairing_a):
 
 
 def test_token_authentication(officer, pairing_a):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert ids(response) == {pairing_a.pk}

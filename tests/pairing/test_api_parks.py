@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from pairing.factories import PairingFactory, ParkFactory, ParkPartnerFactory, ProgramFactory
 from pairing.models import ParkKind, ParkStatus
 from projects.factories import ProjectFactory
@@ -122,9 +122,9 @@ def test_anonymous_is_refused(api_client, park_a):
 
 
 def test_token_authentication(officer, park_a):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert ids(response) == {park_a.pk}

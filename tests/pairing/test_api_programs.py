@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from pairing.factories import PairingFactory, ProgramCountyFactory, ProgramFactory
 from pairing.models import CountyRole
 
@@ -57,9 +57,9 @@ def test_anonymous_is_refused(api_client, programs):
 
 
 def test_token_authentication(officer, programs):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(URL, HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert codes(response) == {"sd-test", "other"}

@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from pairing.factories import CityFactory, CountyFactory, ProvinceFactory
 
 URL = "/api/v1/regions/"
@@ -51,15 +51,15 @@ def test_authenticated_personas_list_and_read_regions(request, regions, persona)
 
 
 def test_anonymous_is_refused(api_client, regions):
-    # TokenAuthentication comes first, so the refusal is a 401 with a WWW-Authenticate challenge.
+    # Token authentication comes first, so the refusal is a 401 with a WWW-Authenticate challenge.
     assert api_client.get(URL).status_code == 401
     assert api_client.get(f"{URL}370405/").status_code == 401
 
 
 def test_token_authentication(officer, regions):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(f"{URL}370405/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(f"{URL}370405/", HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert response.json()["name"] == "台儿庄区"

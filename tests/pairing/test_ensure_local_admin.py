@@ -88,9 +88,9 @@ def test_refuses_without_debug(db, settings, tmp_path):
 
 def test_one_demo_account_per_role_with_the_same_password(db, local):
     from accounts.access import access_for
-    from pairing.factories import CountyFactory
+    from pairing.factories import CountyFactory, ProgramCountyFactory
 
-    CountyFactory(adcode="370405", name="台儿庄区")
+    ProgramCountyFactory(county=CountyFactory(adcode="370405", name="台儿庄区"))  # as the reference data has it
 
     output = _run()
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from pairing.factories import PairingFactory, ParkFactory, ProgramFactory
 from projects.factories import ProjectFactory
 from projects.models import Health, ProjectCategory, Stage
@@ -152,9 +152,9 @@ def test_anonymous_is_refused(api_client, logged):
 
 
 def test_token_authentication(officer, logged):
-    token = Token.objects.create(user=officer)
+    _token, key = api_token_create(user=officer, name="报表工具")
 
-    response = APIClient().get(f"{URL}{logged.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = APIClient().get(f"{URL}{logged.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}")
 
     assert response.status_code == 200
     assert response.json()["code"] == "TEZ-001"

@@ -501,7 +501,7 @@ class TestAdmin:
         ):
             assert heading in content
         assert "@media print" in content and "size: A4" in content
-        assert "window.print()" in content
+        assert "data-print" in content and "admin_extra/print.js" in content  # the button, wired without inline script
         assert "68,000.00 万元" in content  # the planned total, 680,000,000.55 yuan
         assert "TEZ-002" in content and "MY-002" in content
         assert "25.0%" in content and "50.0%" in content

@@ -283,11 +283,13 @@ class TestHistory:
         assert project.history.first().history_user == officer  # the approval moved the project
 
     def test_an_api_change_records_the_token_user(self, project, liaison_a):
-        from rest_framework.authtoken.models import Token
         from rest_framework.test import APIClient
 
+        from accounts.services import api_token_create
+
+        _token, key = api_token_create(user=liaison_a, name="报表工具", read_only=False)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=liaison_a).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
         payload = {
             "project": project.pk,
             "period": "2025-10",

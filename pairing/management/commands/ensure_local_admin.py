@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
@@ -54,6 +56,12 @@ class Command(BaseCommand):
             _store_password(path, password)
             self.stdout.write(f"Generated a password for '{USERNAME}' and stored it in {path}")
         User = get_user_model()
+        try:
+            # The admin's and the demo accounts' password: as strong as the admin's password form would ask.
+            validate_password(password, user=User(username=USERNAME))
+        except ValidationError as exc:
+            message = f"The password (${PASSWORD_ENV} or {path}) is too weak: "
+            raise CommandError(message + " ".join(exc.messages)) from exc
         user = User.objects.filter(username=USERNAME).first()
         if user is None:
             User.objects.create_superuser(USERNAME, "", password)
@@ -73,14 +81,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Dashboard: {base_url}{reverse('reporting:dashboard')}  (every account above)")
 
     def _demo_accounts(self, User, password: str) -> list[tuple[str, str]]:
-        """The role accounts (created once; their county must be loaded). Returns (username, role) pairs."""
-        from accounts.services import user_set_role
+        """The role accounts (created once; a liaison's county must be loaded, in a program). Returns (username, role)
+        pairs."""
+        from accounts.services import county_in_a_program, user_set_role
         from pairing.models import Region
 
         made = []
         for username, role, adcode in DEMO_ACCOUNTS:
             county = Region.objects.filter(adcode=adcode).first() if adcode else None
-            if adcode and county is None:
+            if adcode and (county is None or not county_in_a_program(county=county)):
                 continue
             user = User.objects.filter(username=username).first()
             if user is None:

@@ -7,6 +7,11 @@
 (function () {
   "use strict";
 
+  // Choosing another program or period shows it (a plain submit button stands in without script).
+  document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
   const cfg = JSON.parse(document.getElementById("dashboard-config").textContent);
   const T = cfg.texts;
   if (!cfg.program) return;
