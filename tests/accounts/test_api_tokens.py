@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -319,9 +319,9 @@ def test_command_write_token_and_revoke_by_prefix(officer, capsys):
 
 
 def test_command_refuses_what_the_service_refuses(norole):
-    with pytest.raises(CommandError, match="no role"):
+    with translation.override("en"), pytest.raises(CommandError, match="no role"):
         call_command("api_token", "create", "norole", "--name", "报表工具")
-    with pytest.raises(CommandError, match="Unknown user"):
+    with translation.override("en"), pytest.raises(CommandError, match="Unknown user"):
         call_command("api_token", "create", "nobody", "--name", "报表工具")
     with pytest.raises(CommandError, match="No such live token"):
         call_command("api_token", "revoke", "norole", "--name", "报表工具")
