@@ -41,6 +41,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -410,10 +411,11 @@ def _add_row(
     fill: PatternFill | None = None,
     wrap: bool = False,
 ) -> None:
-    sheet.append(list(values))
-    row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index)
+    # The cells are made and styled before they are appended: finding the new row again with ``sheet.max_row``
+    # scans every cell of the sheet, which made writing a sheet quadratic in its rows.
+    cells = [Cell(sheet, value=value) for value in values]
+    cells.extend(Cell(sheet) for _ in range(len(cells), len(columns)))
+    for index, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
         if column.number_format and cell.value is not None and not isinstance(cell.value, str):
             cell.number_format = column.number_format
         if total:
@@ -423,6 +425,7 @@ def _add_row(
             cell.fill = fill
         if wrap:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.append(cells)
 
 
 SUMMARY_COLUMNS = [Column("指标", 34), Column("数值", 20), Column("万元", 16), Column("说明", 48)]
@@ -436,12 +439,12 @@ def _summary_sheet(workbook: Workbook, figures: dict[str, Any]) -> None:
     report_month = period_title(figures["report_period"])
 
     def line(label: str, value: Any, number_format: str | None = None, note: str = "", money: bool = False) -> None:
-        sheet.append([label, value, _wan(value) if money else None, note])
-        row = sheet.max_row
+        cells = [Cell(sheet, value=item) for item in (label, value, _wan(value) if money else None, note)]
         if number_format:
-            sheet.cell(row=row, column=2).number_format = number_format
+            cells[1].number_format = number_format
         if money:
-            sheet.cell(row=row, column=3).number_format = WAN_FORMAT
+            cells[2].number_format = WAN_FORMAT
+        sheet.append(cells)
 
     line("帮扶计划", figures["program"]["name"])
     line("通报月份", period_title(figures["period"]))
