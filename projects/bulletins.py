@@ -37,7 +37,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -67,6 +66,7 @@ from .warnings import (
     report_due_date,
     reporting_rates,
     reporting_rates_total,
+    submitted_reports,
     warning_rules_for,
     warnings_refresh,
     whole_months_between,
@@ -198,14 +198,13 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         .select_related("strong_county", "weak_county")
         .order_by("weak_county_id", "pk")
     )
-    reports = ProgressReport.objects.filter(period__lte=report_period).only(
-        "id", "project_id", "period", "first_submitted_at"
-    )
     projects = list(
         Project.objects.filter(pairing__program=program)
         .select_related("county", "pairing__program", "pairing__strong_county", "pairing__weak_county")
-        .prefetch_related(Prefetch("reports", queryset=reports))
         .order_by("code")
+    )
+    submitted = submitted_reports(
+        ProgressReport.objects.filter(project__pairing__program=program, period__lte=report_period)
     )
     by_pk = {project.pk: project for project in projects}
 
@@ -235,7 +234,7 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         # Reports due after month P are left to the next bulletin, even when this one is generated late.
         missing = [
             month
-            for month in overdue_periods(project, rules=rules, today=today, reports=project.reports.all())
+            for month in overdue_periods(project, rules=rules, today=today, reports=submitted.get(project.pk, ()))
             if month <= report_period
         ]
         if missing:

@@ -360,10 +360,11 @@ def _projects_for_warnings(program: Program | None) -> QuerySet[Project]:
     return projects
 
 
-def _submitted_reports(project_ids: Sequence[int]) -> dict[int, list[_ReportDates]]:
-    """The submitted months of each project, read as tuples (no model instances: a million reports nationally)."""
+def submitted_reports(reports: QuerySet[ProgressReport]) -> dict[int, list[_ReportDates]]:
+    """The submitted months of each project among ``reports``, read as tuples (no model instances: a million reports
+    nationally), as ``classify`` and ``overdue_periods`` read them."""
     found: dict[int, list[_ReportDates]] = defaultdict(list)
-    submitted = ProgressReport.objects.filter(project_id__in=project_ids, first_submitted_at__isnull=False)
+    submitted = reports.filter(first_submitted_at__isnull=False).order_by()
     for project_id, period, first_submitted_at in submitted.values_list("project_id", "period", "first_submitted_at"):
         found[project_id].append(_ReportDates(period, first_submitted_at))
     return found
@@ -399,7 +400,7 @@ def warnings_refresh(*, today: dt.date | None = None, program: Program | None = 
         missing = {project.pairing.program_id for project in batch} - rules.keys()
         if missing:
             rules.update(_rules_by_program(missing))
-        reports = _submitted_reports(ids)
+        reports = submitted_reports(ProgressReport.objects.filter(project_id__in=ids))
         existing = {row.project_id: row for row in ProjectWarning.objects.filter(project_id__in=ids)}
 
         to_create: list[ProjectWarning] = []
