@@ -68,6 +68,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "county"]
+    list_select_related = ["user", "county"]  # one query for the page, not two per row
     list_filter = ["role"]
     search_fields = ["user__username", "county__name", "county__adcode"]
     autocomplete_fields = ["county"]

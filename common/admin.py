@@ -9,6 +9,7 @@ admin's change view already holds, so a write is either complete or absent.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from django.db import IntegrityError, models, transaction
 from django.forms.models import InlineForeignKeyField, construct_instance
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +105,49 @@ class SampleMixin:
     @admin.display(description=_("Sample"), ordering="is_sample")
     def sample_badge(self, obj: models.Model) -> str:
         return sample_badge_html(obj.is_sample)
+
+
+class ProbedDatesQuerySet(models.QuerySet):
+    """A queryset whose ``dates()`` / ``datetimes()`` (what the admin's date hierarchy lists: the years, months or
+    days that have rows) probe each year, month or day between the first and the last row with an ``EXISTS`` over a
+    range of the column, which its index answers, instead of ``SELECT DISTINCT DATE_TRUNC(…)`` over every row (a
+    million progress reports nationally). Same values; a list rather than a queryset."""
+
+    def dates(self, field_name: str, kind: str, order: str = "ASC") -> list:
+        return self._probe(field_name, kind, order, aware=False)
+
+    def datetimes(self, field_name: str, kind: str, order: str = "ASC", tzinfo=None, **kwargs) -> list:
+        return self._probe(field_name, kind, order, aware=True)
+
+    def _probe(self, field_name: str, kind: str, order: str, *, aware: bool) -> list:
+        span = self.aggregate(first=models.Min(field_name), last=models.Max(field_name))
+        if span["first"] is None:
+            return []
+        first, last = span["first"], span["last"]
+        if aware:
+            first, last = timezone.localtime(first).date(), timezone.localtime(last).date()
+        buckets = []
+        start = {"year": dt.date(first.year, 1, 1), "month": dt.date(first.year, first.month, 1), "day": first}[kind]
+        while start <= last:
+            if kind == "year":
+                end = dt.date(start.year + 1, 1, 1)
+            elif kind == "month":
+                end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+            else:
+                end = start + dt.timedelta(days=1)
+            low, high = start, end
+            if aware:
+                low = timezone.make_aware(dt.datetime.combine(start, dt.time()))
+                high = timezone.make_aware(dt.datetime.combine(end, dt.time()))
+            if self.filter(**{f"{field_name}__gte": low, f"{field_name}__lt": high}).exists():
+                buckets.append(low)
+            start = end
+        return buckets if order == "ASC" else buckets[::-1]
+
+
+def with_probed_dates(queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` as a ``ProbedDatesQuerySet`` (for a changelist's ``get_queryset`` with a large date hierarchy)."""
+    return ProbedDatesQuerySet(model=queryset.model, query=queryset.query.chain(), using=queryset._db)
 
 
 class TrackerModelAdmin(admin.ModelAdmin):

@@ -37,10 +37,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -67,6 +67,7 @@ from .warnings import (
     report_due_date,
     reporting_rates,
     reporting_rates_total,
+    submitted_reports,
     warning_rules_for,
     warnings_refresh,
     whole_months_between,
@@ -198,14 +199,13 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         .select_related("strong_county", "weak_county")
         .order_by("weak_county_id", "pk")
     )
-    reports = ProgressReport.objects.filter(period__lte=report_period).only(
-        "id", "project_id", "period", "first_submitted_at"
-    )
     projects = list(
         Project.objects.filter(pairing__program=program)
         .select_related("county", "pairing__program", "pairing__strong_county", "pairing__weak_county")
-        .prefetch_related(Prefetch("reports", queryset=reports))
         .order_by("code")
+    )
+    submitted = submitted_reports(
+        ProgressReport.objects.filter(project__pairing__program=program, period__lte=report_period)
     )
     by_pk = {project.pk: project for project in projects}
 
@@ -235,7 +235,7 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         # Reports due after month P are left to the next bulletin, even when this one is generated late.
         missing = [
             month
-            for month in overdue_periods(project, rules=rules, today=today, reports=project.reports.all())
+            for month in overdue_periods(project, rules=rules, today=today, reports=submitted.get(project.pk, ()))
             if month <= report_period
         ]
         if missing:
@@ -411,11 +411,12 @@ def _add_row(
     fill: PatternFill | None = None,
     wrap: bool = False,
 ) -> None:
-    # Project, program and county names are typed by people: text that would run as a formula is escaped.
-    sheet.append([spreadsheet_text(value) for value in values])
-    row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index)
+    # Project, program and county names are typed by people: text that would run as a formula is escaped. The cells
+    # are made and styled before they are appended: finding the new row again with ``sheet.max_row`` scans every
+    # cell of the sheet, which made writing a sheet quadratic in its rows.
+    cells = [Cell(sheet, value=spreadsheet_text(value)) for value in values]
+    cells.extend(Cell(sheet) for _ in range(len(cells), len(columns)))
+    for index, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
         if column.number_format and cell.value is not None and not isinstance(cell.value, str):
             cell.number_format = column.number_format
         if total:
@@ -425,6 +426,7 @@ def _add_row(
             cell.fill = fill
         if wrap:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.append(cells)
 
 
 SUMMARY_COLUMNS = [Column("指标", 34), Column("数值", 20), Column("万元", 16), Column("说明", 48)]
@@ -438,12 +440,13 @@ def _summary_sheet(workbook: Workbook, figures: dict[str, Any]) -> None:
     report_month = period_title(figures["report_period"])
 
     def line(label: str, value: Any, number_format: str | None = None, note: str = "", money: bool = False) -> None:
-        sheet.append([spreadsheet_text(label), spreadsheet_text(value), _wan(value) if money else None, note])
-        row = sheet.max_row
+        values = (spreadsheet_text(label), spreadsheet_text(value), _wan(value) if money else None, note)
+        cells = [Cell(sheet, value=item) for item in values]
         if number_format:
-            sheet.cell(row=row, column=2).number_format = number_format
+            cells[1].number_format = number_format
         if money:
-            sheet.cell(row=row, column=3).number_format = WAN_FORMAT
+            cells[2].number_format = WAN_FORMAT
+        sheet.append(cells)
 
     line("帮扶计划", figures["program"]["name"])
     line("通报月份", period_title(figures["period"]))

@@ -108,7 +108,9 @@ class Project(models.Model):
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        ordering = ["pairing", "code"]
+        # By the pairing's key, not "pairing" (which sorts through the pairing's program and weak county: a join
+        # and a sort of every project for each page); an index serves this order.
+        ordering = ["pairing_id", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(planned_investment__gte=0), name="project_planned_not_negative"),
             models.CheckConstraint(condition=Q(completed_investment__gte=0), name="project_completed_not_negative"),
@@ -136,7 +138,10 @@ class Project(models.Model):
                 name="project_planned_production_after_planned_start",
             ),
         ]
-        indexes = [models.Index(fields=["stage", "health"], name="project_stage_health_idx")]
+        indexes = [
+            models.Index(fields=["stage", "health"], name="project_stage_health_idx"),
+            models.Index(fields=["pairing", "code"], name="project_pairing_code_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -285,7 +290,13 @@ class ProgressReport(models.Model):
                 name="report_not_reviewed_by_its_submitter",
             ),
         ]
-        indexes = [models.Index(fields=["status", "period"], name="report_status_period_idx")]
+        indexes = [
+            models.Index(fields=["status", "period"], name="report_status_period_idx"),
+            # The lists' order (newest month first, then by project; the key last for stable pages).
+            models.Index(fields=["-period", "project", "id"], name="report_period_project_idx"),
+            # The admin's drill-down by the day of submission.
+            models.Index(fields=["submitted_at"], name="report_submitted_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.period}"

@@ -108,7 +108,9 @@ def period_is_closed(*, project: Project, period: str) -> bool:
 def with_period_closed(reports: QuerySet[ProgressReport]) -> QuerySet[ProgressReport]:
     """``period_is_closed`` of each report as the annotation ``period_closed``, which ``report_lock_reason`` reads
     instead of asking the database once per report (a list of reports)."""
-    closed = ClosedPeriod.objects.filter(program_id=OuterRef("project__pairing__program_id"), period=OuterRef("period"))
+    # Reached from the report's project inside the subquery: an outer join to the project and pairing would stay in
+    # the list's COUNT(*), which then joins every report of the country to its project and pairing.
+    closed = ClosedPeriod.objects.filter(program__pairings__projects=OuterRef("project_id"), period=OuterRef("period"))
     return reports.annotate(period_closed=Exists(closed))
 
 

@@ -47,8 +47,13 @@ def effective_values_query(
         where.append(f"v.period IN ({', '.join(['%s'] * len(periods))})")
         params.extend(periods)
     if provinces:
-        where.append(f"SUBSTR(v.region_id, 1, 2) IN ({', '.join(['%s'] * len(provinces))})")
-        params.extend(code[:2] for code in provinces)
+        # The province's adcodes as a range of the key ('37' <= adcode < '38': adcodes are six digits), which the
+        # index on region_id serves; SUBSTR(region_id, 1, 2) read the whole table for one province.
+        ranges = []
+        for code in provinces:
+            ranges.append("(v.region_id >= %s AND v.region_id < %s)")
+            params.extend([code[:2], f"{int(code[:2]) + 1:02d}"])
+        where.append(f"({' OR '.join(ranges)})")
     sql = f"""
         WITH releases AS (
             SELECT v.region_id, v.indicator, v.period, v.value, v.growth_pct, v.release, v.as_of, r.level,
@@ -59,7 +64,7 @@ def effective_values_query(
                    ) AS pick
               FROM {values} v
               JOIN {regions} r ON r.adcode = v.region_id
-             WHERE {' AND '.join(where)}
+             WHERE {" AND ".join(where)}
         ),
         latest AS (
             SELECT *, CASE WHEN level = 'county' AND value IS NOT NULL THEN 1 ELSE 0 END AS ranked
@@ -138,15 +143,14 @@ def gap_rows(*, program: Program, period: str, indicator: str) -> list[GapRow]:
     counties = program_counties(program)
     results = {
         result.region_id: result
-        for result in GapResult.objects.filter(
-            region__in=counties, indicator=indicator, period=period
-        )
+        for result in GapResult.objects.filter(region__in=counties, indicator=indicator, period=period)
     }
     roles = program_roles(program)
     rows = [
         GapRow(region=county, role=roles.get(county.adcode), result=results.get(county.adcode))
         for county in counties.only("adcode", "name")
     ]
+
     def order(row: GapRow) -> tuple:
         rank = row.result.rank if row.result else None
         return (rank is None, rank or 0, row.region.adcode)
@@ -174,9 +178,7 @@ class IndicatorSummary:
 
 def gaps_summary(*, program: Program, period: str) -> dict:
     """The program's weak counties as a group against the province, per indicator, plus GDP rank movements."""
-    weak = list(
-        ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK).values_list("county_id", flat=True)
-    )
+    weak = list(ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK).values_list("county_id", flat=True))
     results = list(GapResult.objects.filter(region__in=weak, period=period))
     by_indicator: dict[str, list[GapResult]] = {}
     for result in results:

@@ -220,7 +220,7 @@ class ProgressReportViewSet(
 
     queryset = with_period_closed(
         ProgressReport.objects.select_related("project__pairing", "submitted_by", "reviewed_by")
-    ).order_by("-period", "project__code")
+    ).order_by("-period", "project_id")  # served by report_period_project_idx (with the key the paginator adds)
     serializer_class = ProgressReportSerializer
     write_roles = frozenset({Role.OFFICER, Role.LIAISON})
     liaison_q = staticmethod(lambda county: pairing_q(county, "project__pairing__"))
@@ -314,4 +314,3 @@ class ProgressReportViewSet(
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._workflow(progress_report_return, reviewers_only=True, comment=body.validated_data["comment"])
-
