@@ -24,6 +24,7 @@ TESTS = Path(__file__).resolve().parent.parent
 
 # route → (who may open it, the test module that tries it as every persona)
 PAGES: dict[str, tuple[str, str]] = {
+    "": ("anyone (a redirect to the role's home page, no data)", "tests/config/test_home.py"),
     "i18n/setlang/": ("anyone (sets the interface language, no data)", "tests/security/test_url_inventory.py"),
     "liaison/": ("liaisons (their pairings' projects); others to the sign-in page", "tests/liaison/test_views.py"),
     "liaison/login/": ("anyone", "tests/liaison/test_views.py"),
