@@ -49,3 +49,16 @@ def test_api_tokens_are_not_subject_to_the_lockout(officer, api_client):
     _token, key = api_token_create(user=officer, name="报表工具")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert api_client.get("/api/v1/programs/").status_code == 200
+
+
+@pytest.mark.usefixtures("lockout")
+@pytest.mark.parametrize("url", ["/admin/login/?next=/admin/", "/liaison/login/"])
+def test_the_lockout_page_speaks_chinese_on_both_sign_in_pages(client, officer, url):
+    for _attempt in range(3):
+        response = client.post(url, {"username": "officer", "password": "wrong"})
+
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "登录已锁定" in page
+    assert "登录失败次数过多" in page
+    assert "Too many" not in page
