@@ -45,7 +45,7 @@ def test_a_liaison_of_a_county_outside_every_program_is_refused(monkeypatch, pai
     monkeypatch.delenv("NEW_USER_PASSWORD", raising=False)
     CountyFactory(adcode="370481", name="滕州市")  # in the registry, in no program
 
-    with pytest.raises(CommandError, match="不属于任何帮扶项目"):
+    with pytest.raises(CommandError, match="不属于任何帮扶计划"):
         add_user("teng", "--role", "liaison", "--county", "370481")
 
     assert not User.objects.filter(username="teng").exists()
