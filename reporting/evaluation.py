@@ -608,7 +608,7 @@ def evaluation_figures(*, program: Program, year: int, county: Region | None = N
         "year": year,
         "period": period,
         "scope": None if county is None else {"county": county.adcode, "name": county.name},
-        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "generated_at": timezone.localtime().isoformat(timespec="seconds"),  # Beijing time: its date is printed
         "language": translation.get_language(),
         "indicators": indicators,
         "sample": {

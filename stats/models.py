@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pairing.models import Region
@@ -64,7 +65,7 @@ class ImportBatch(models.Model):
         ordering = ["-imported_at"]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.imported_at:%Y-%m-%d %H:%M})"
+        return f"{self.filename} ({timezone.localtime(self.imported_at):%Y-%m-%d %H:%M})"
 
 
 class StatValue(models.Model):

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         kind = "read-only" if token.read_only else "read-write"
-        until = f", expires {token.expires_at:%Y-%m-%d %H:%M %Z}" if token.expires_at else ""
+        until = f", expires {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M %Z}" if token.expires_at else ""
         self.stdout.write(f"Created {kind} token {token.name!r} for {username}{until}.")
         self.stdout.write(f"Key (shown once; send it as `Authorization: Bearer <key>`): {key}")
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         now = timezone.now()
         for token in tokens:
             state = "revoked" if token.revoked_at else ("active" if token.is_usable(now) else "expired")
-            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            used = f"{timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             access = "read-only" if token.read_only else "read-write"
             self.stdout.write(
                 f"{token.user.get_username()}\t{token.name}\t{token.prefix}…\t{access}\t{state}\tlast used {used}"
