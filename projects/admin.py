@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -47,6 +48,7 @@ from .reports import (
     report_authors,
 )
 from .services import project_change_stage, project_create
+from .tasks import project_warning_refresh_task
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
 STAGE_GATED_FIELDS = ("stage", "signed_date", "actual_start_date", "actual_production_date")
@@ -272,7 +274,12 @@ class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
                         _("Someone else changed this project since you opened it. Reload the page and try again.")
                     )
                 obj.version = seen + 1
-        return super().perform_save(request, form, obj, change)
+        saved = super().perform_save(request, form, obj, change)
+        if change and "health" in form.changed_data:
+            # The warning colour follows the health mark (projects.warnings): reclassify now, not at tonight's run.
+            # Robust: should the broker be down, the change is saved and the daily refresh catches up.
+            transaction.on_commit(lambda: project_warning_refresh_task.delay(saved.pk), robust=True)
+        return saved
 
     def change_via_service(self, request: HttpRequest, form: forms.ModelForm, obj: Project) -> None:
         if "stage" not in form.changed_data:

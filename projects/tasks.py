@@ -10,13 +10,19 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from .bulletins import bulletins_generate_monthly
-from .warnings import reminders_send, warnings_refresh
+from .warnings import project_warning_refresh, reminders_send, warnings_refresh
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def warnings_refresh_task() -> dict:
     """Classify every active project red / yellow / blue as of today."""
     return asdict(warnings_refresh(today=timezone.localdate()))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def project_warning_refresh_task(project_id: int) -> dict:
+    """Classify one project as of today (after an officer changed its health); run twice, nothing changes."""
+    return asdict(project_warning_refresh(project_id=project_id, today=timezone.localdate()))
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

@@ -3,18 +3,24 @@
 Rules (DOMAIN §5; every threshold is a field of the program's ``WarningRules``, defaults in brackets):
 
 - **red** when any of
+  - a provincial officer marked the project stalled (health ``stalled``, 停滞);
   - the project is signed (stage ``signed``) and was signed more than ``red_signed_not_started_months`` [6]
     months ago;
   - at least ``red_overdue_reports`` [2] monthly reports are overdue;
   - its planned production date passed more than ``red_production_late_months`` [3] months ago and it is signed or
     under construction (not yet producing);
 - **yellow** when any of
+  - a provincial officer marked the project lagging (health ``lagging``, 滞后);
   - signed more than ``yellow_signed_not_started_months`` [4] months ago and not started;
   - at least ``yellow_overdue_reports`` [1] monthly report is overdue;
   - investment behind plan: it is signed or under construction, and its completed investment, as a share of the
     planned investment, is more than ``yellow_investment_behind_pct`` [20] percentage points below the straight-line
     share expected by today between the planned start and the planned production dates;
 - **blue** otherwise ("On track.").
+
+The officers' health mark is one of the rules, so a project the admin lists as 滞后 or 停滞 is never blue on the
+liaison's card or in the bulletin: the stored warning is the one colour every page shows. Changing the health in the
+admin refreshes that project's warning at once (``project_warning_refresh``).
 
 "More than N months" means later than the same day N months on (``add_months``); 15 March + 6 months is 15
 September, so a project signed on 15 March turns red on 16 September. The months quoted in a reason are the whole
@@ -99,6 +105,8 @@ class ReasonCode:
     PRODUCTION_LATE = "production_late"
     INVESTMENT_BEHIND = "investment_behind"
     ON_TRACK = "on_track"
+    MARKED_STALLED = "marked_stalled"
+    MARKED_LAGGING = "marked_lagging"
 
 
 # --- Months ----------------------------------------------------------------------------------------------------------
@@ -260,6 +268,12 @@ def classify(
     def add(colour: str, order: int, code: str, text: str) -> None:
         found.append((colour, order, code, text))
 
+    # 0. The provincial officers' own assessment (the project's health).
+    if project.health == Health.STALLED:
+        add(WarningColour.RED, 0, ReasonCode.MARKED_STALLED, _("Marked as stalled by the provincial office."))
+    elif project.health == Health.LAGGING:
+        add(WarningColour.YELLOW, 0, ReasonCode.MARKED_LAGGING, _("Marked as lagging by the provincial office."))
+
     # 1. Signed and not started.
     if project.stage == Stage.SIGNED and project.signed_date is not None:
         colour = None
@@ -354,10 +368,12 @@ class _ReportDates(NamedTuple):
     first_submitted_at: dt.datetime | None
 
 
-def _projects_for_warnings(program: Program | None) -> QuerySet[Project]:
+def _projects_for_warnings(program: Program | None, project_id: int | None = None) -> QuerySet[Project]:
     projects = Project.objects.live().select_related("pairing__program").order_by("pk")
     if program is not None:
         projects = projects.filter(pairing__program=program)
+    if project_id is not None:
+        projects = projects.filter(pk=project_id)
     return projects
 
 
@@ -398,7 +414,9 @@ def _rewrite_warnings(rows: Sequence[ProjectWarning]) -> None:
 
 
 @transaction.atomic
-def warnings_refresh(*, today: dt.date | None = None, program: Program | None = None) -> RefreshResult:
+def warnings_refresh(
+    *, today: dt.date | None = None, program: Program | None = None, project_id: int | None = None
+) -> RefreshResult:
     """Classify every active project (of ``program``, or of every program) as on ``today`` and store the result.
 
     A row is written only when its colour, reasons or day checked differ; a change of colour (the first
@@ -406,14 +424,15 @@ def warnings_refresh(*, today: dt.date | None = None, program: Program | None = 
     writes nothing. A row already checked on a later day than ``today`` is left alone, so a delayed run cannot
     overwrite a newer result. Runs in one transaction under an advisory lock on PostgreSQL, so two runs at once take
     turns. Projects are read in batches of ``REFRESH_BATCH`` in key order: a constant number of queries per batch,
-    and rows whose colour and reasons are unchanged get their new day in one ``UPDATE`` per batch.
+    and rows whose colour and reasons are unchanged get their new day in one ``UPDATE`` per batch. ``project_id``
+    narrows the run to that one project (``project_warning_refresh``).
     """
     today = today or timezone.localdate()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WARNINGS_LOCK_KEY])
 
-    projects = _projects_for_warnings(program)
+    projects = _projects_for_warnings(program, project_id)
     rules: dict[int, WarningRules] = {}
     checked = created = updated = unchanged = colour_changes = 0
     by_colour: dict[str, int] = defaultdict(int)
@@ -484,6 +503,8 @@ def warnings_refresh(*, today: dt.date | None = None, program: Program | None = 
     terminated = ProjectWarning.objects.filter(project__health=Health.TERMINATED)
     if program is not None:
         terminated = terminated.filter(project__pairing__program=program)
+    if project_id is not None:
+        terminated = terminated.filter(project_id=project_id)
     removed, _per_model = terminated.delete()
 
     return RefreshResult(
@@ -495,6 +516,12 @@ def warnings_refresh(*, today: dt.date | None = None, program: Program | None = 
         colour_changes=colour_changes,
         by_colour={colour: by_colour.get(colour, 0) for colour in WarningColour.values},
     )
+
+
+def project_warning_refresh(*, project_id: int, today: dt.date | None = None) -> RefreshResult:
+    """Classify one project now, after an officer changed what its colour depends on (its health); a second call
+    on the same day writes nothing."""
+    return warnings_refresh(today=today, project_id=project_id)
 
 
 # --- Reminders -------------------------------------------------------------------------------------------------------

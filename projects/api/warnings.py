@@ -28,7 +28,10 @@ SEVERITY_ORDER = Case(
 class WarningReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
         read_only=True,
-        help_text=_("signed_not_started, reports_overdue, production_late, investment_behind or on_track (for blue)."),
+        help_text=_(
+            "marked_stalled, marked_lagging (the officers' health mark), signed_not_started, reports_overdue, "
+            "production_late, investment_behind or on_track (for blue)."
+        ),
     )
     text = serializers.CharField(read_only=True, help_text=_("The reason in words, with its numbers."))
 
