@@ -99,8 +99,29 @@ class SampleFilter(admin.SimpleListFilter):
         return queryset
 
 
+def hide_sample_field(fieldsets, obj: models.Model | None) -> list:
+    """``fieldsets`` without ``is_sample`` unless ``obj`` is a sample row: sample data comes from ``seed_demo`` only,
+    so the box has no place on the form of a new row or of a documented one."""
+    if obj is not None and getattr(obj, "is_sample", False):
+        return list(fieldsets)
+
+    def kept(fields):
+        for field in fields:
+            if isinstance(field, (list, tuple)):
+                if inner := [name for name in field if name != "is_sample"]:
+                    yield tuple(inner)
+            elif field != "is_sample":
+                yield field
+
+    return [(title, {**options, "fields": list(kept(options["fields"]))}) for title, options in fieldsets]
+
+
 class SampleMixin:
-    """For models with ``is_sample``: a badge column ``sample_badge`` and the ``SampleFilter``."""
+    """For models with ``is_sample``: a badge column ``sample_badge``, the ``SampleFilter``, and no "sample data" box
+    on the forms of new or documented rows (``hide_sample_field``; admins that define ``get_fieldsets`` call it)."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: models.Model | None = None):
+        return hide_sample_field(super().get_fieldsets(request, obj), obj)
 
     @admin.display(description=_("Sample"), ordering="is_sample")
     def sample_badge(self, obj: models.Model) -> str:

@@ -20,6 +20,7 @@ from common.admin import (
     SampleMixin,
     ServiceAdmin,
     TrackerModelAdmin,
+    hide_sample_field,
     money_column,
 )
 from projects.models import Project
@@ -217,7 +218,7 @@ class PairingAdmin(ProvenanceMixin, SampleMixin, ServiceAdmin):
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
-        return self.change_fieldsets if obj is not None else self.add_fieldsets
+        return hide_sample_field(self.change_fieldsets if obj is not None else self.add_fieldsets, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # str() of a pairing names both counties, also in autocomplete results.
@@ -313,9 +314,9 @@ class ParkAdmin(ProvenanceMixin, SampleMixin, TrackerModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         if obj is None:
-            return self.fieldsets
+            return hide_sample_field(self.fieldsets, obj)
         *head, (title, options) = self.fieldsets
-        return [*head, (title, {"fields": ["provenance", *options["fields"]]})]
+        return hide_sample_field([*head, (title, {"fields": ["provenance", *options["fields"]]})], obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         capital = (

@@ -24,6 +24,7 @@ from common.admin import (
     ServiceAdmin,
     ServiceModelForm,
     TrackerModelAdmin,
+    hide_sample_field,
     money_column,
     with_probed_dates,
 )
@@ -230,7 +231,7 @@ class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Project | None = None):
-        return self.change_fieldsets if obj is not None else self.add_fieldsets
+        return hide_sample_field(self.change_fieldsets if obj is not None else self.add_fieldsets, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Project | None = None) -> list[str]:
         if obj is None:

@@ -60,6 +60,11 @@ class TargetAdmin(SampleMixin, TrackerModelAdmin):
     ]
     readonly_fields = ["actual_text", "progress_bar"]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Target | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # A target not yet saved has no actual figure to show (its metric, and so its unit, is not chosen yet).
+        return fieldsets if obj is not None else fieldsets[:-1]
+
     def get_changelist(self, request: HttpRequest, **kwargs):
         return TargetChangeList
 
