@@ -2,9 +2,9 @@
 
 DRF answers the same way everywhere: 401 without credentials, 403 for a role that may not do it, 404 for a row the
 caller cannot see (or a page past the end of a list), 400 for a filter or a payload the rules refuse, 429 with
-``Retry-After`` over the request rate. Declaring them view by view would be repeated on every view and forgotten on
-the next one; this hook adds them to each operation that does not declare them itself, and gives the declared ones
-without a body the body DRF sends.
+``Retry-After`` over the request rate; a body too large (413) or of a content type it cannot read (415). Declaring
+them view by view would be repeated on every view and forgotten on the next one; this hook adds them to each
+operation that does not declare them itself, and gives the declared ones without a body the body DRF sends.
 """
 
 from __future__ import annotations
@@ -88,6 +88,11 @@ def error_responses(result: dict[str, Any], generator, request, public) -> dict[
             }
             if _may_be_refused(method, operation):
                 errors["400"] = _error(_("A parameter or the payload is not valid."), VALIDATION_ERROR)
+            if "requestBody" in operation:
+                # Refused before any view reads it: a body over REQUEST_MAX_BYTES (common.middleware), or one whose
+                # content type cannot be parsed (a multipart body without a readable boundary).
+                errors["413"] = _error(_("The request body is larger than the tracker accepts."), ERROR)
+                errors["415"] = _error(_("The request body's content type cannot be read."), ERROR)
             if _may_be_missing(path, operation):
                 errors["404"] = _error(_("Not found, or not visible to the caller."), ERROR)
             if "{" in path:
