@@ -579,10 +579,87 @@ def measure_jobs(timeout: float) -> None:
     record("gap recompute on an empty results table", seconds, 10, "s", output[-80:])
 
 
-def measure_exports() -> None:
-    # Not implemented yet: the exports are refused above EXPORT_MAX_ROWS and do not stream.
-    record("CSV export of 100k projects: first byte", None, 1, "s")
-    record("Excel export of 100k projects: first byte", None, 1, "s")
+EXPORT_CHILD = """
+import json, time
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
+
+client = Client()
+client.force_login(get_user_model().objects.get(username={user!r}))
+with override_settings(**{overrides!r}):
+    started = time.perf_counter()
+    response = client.get({url!r})
+    first, size = None, 0
+    for block in (response.streaming_content if response.streaming else [response.content]):
+        if first is None:
+            first = time.perf_counter() - started
+        size += len(block)
+    total = time.perf_counter() - started
+print(json.dumps({{"status": response.status_code, "first": first, "total": total, "bytes": size}}))
+"""
+
+
+def export_in_child(url: str, *, user: str, overrides: dict, timeout: float) -> tuple[dict | None, float | None]:
+    """One export served by the test client in a child process, read to its end: its status, the seconds to its
+    first block and to its end, its size, and the child's peak RSS (MB) — the memory of the process serving it."""
+    _seconds, rss, output = run_child(EXPORT_CHILD.format(user=user, overrides=overrides, url=url), timeout=timeout)
+    if rss is None:
+        print(f"{url}: {output}")
+        return None, None
+    result = json.loads(output.splitlines()[-1])
+    if result["status"] != 200:
+        print(f"{url}: status {result['status']}")
+        return None, None
+    return result, rss
+
+
+def measure_exports(timeout: float) -> None:
+    """The exports of every project: the API's CSV (streamed) and Excel (a write-only workbook in a temporary file,
+    at most EXPORT_MAX_XLSX_ROWS rows: here once at that limit, and once with the limit lifted to show its memory),
+    and the admin changelist's CSV."""
+    from django.conf import settings
+    from django.db.models import Count
+
+    from projects.models import Project
+
+    projects = Project.objects.count()
+    rows = f"{projects / 1000:.0f}k"
+    # The longest list a workbook may hold: the stage and health filters giving the most rows within the limit.
+    counts = {
+        f"stage={stage}&health={health}": count
+        for stage, health, count in Project.objects.order_by().values_list("stage", "health").annotate(n=Count("id"))
+    }
+    limit_query, at_limit = max(
+        ((query, count) for query, count in counts.items() if count <= settings.EXPORT_MAX_XLSX_ROWS),
+        key=lambda item: item[1],
+    )
+    runs = [
+        (f"API CSV export of {rows} projects", "/api/v1/projects/?format=csv", OFFICER, {}, 30),
+        (f"admin CSV export of {rows} projects", "/admin/projects/project/export/csv/", SUPERUSER, {}, 30),
+        (
+            f"API Excel export of {at_limit:,} projects (limit {settings.EXPORT_MAX_XLSX_ROWS:,})",
+            f"/api/v1/projects/?format=xlsx&{limit_query}",
+            OFFICER,
+            {},
+            30,
+        ),
+        (
+            f"API Excel export of {rows} projects (limit lifted)",
+            "/api/v1/projects/?format=xlsx",
+            OFFICER,
+            {"EXPORT_MAX_XLSX_ROWS": projects, "EXPORT_MAX_ROWS": projects},
+            None,
+        ),
+    ]
+    for name, url, user, overrides, target_total in runs:
+        result, rss = export_in_child(url, user=user, overrides=overrides, timeout=timeout)
+        note = f"{result['bytes'] / 1e6:.0f} MB file" if result else ""
+        record(f"{name}: first byte", result and result["first"], 1, "s", note)
+        if target_total is not None:
+            record(f"{name}: total", result and result["total"], target_total, "s", "a sync worker's timeout")
+        else:
+            print(f"  {name}: total {result and round(result['total'], 1)} s (beyond the limit: refused as a 400)")
+        record(f"{name}: peak RSS", rss, 200, "MB")
 
 
 # --- main -----------------------------------------------------------------------------------------------------------
@@ -622,7 +699,7 @@ def run(args) -> int:
     if "jobs" in only:
         measure_jobs(args.timeout)
     if "exports" in only:
-        measure_exports()
+        measure_exports(args.timeout)
     print()
     for figure in FIGURES:
         print(figure.line())

@@ -4,7 +4,8 @@ An export holds what the changelist shows — its filters, search, date drill-do
 the columns of ``list_display`` as displayed: choices as their labels, related rows by their name, ``@admin.display``
 methods as their text (HTML removed). Money is the amount in yuan followed by a ``<column>_wan`` column in 万元, both
 for a ``MoneyField`` and for a column made with ``common.admin.money_column`` (which shows 万元 text on the page);
-dates are ISO text, codes stay text. The file formats are ``common.exports``'s. Only users who may view the model
+dates are ISO text, codes stay text. The file formats are ``common.exports``'s: the rows are read in chunks
+(``EXPORT_CHUNK_SIZE``) as the file is written, and a CSV streams. Only users who may view the model
 export it; the admin site adds the URL for every registered model (``config.admin_site``).
 """
 
@@ -16,13 +17,14 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.hashable import make_hashable
@@ -33,7 +35,6 @@ from common import exports
 from common.money import MoneyField, yuan
 
 EXPORT_URL_NAME = "%s_%s_changelist_export"  # app label, model name
-CHUNK_SIZE = 2000
 
 
 def _text(value: Any) -> str:
@@ -124,13 +125,13 @@ def changelist_table(changelist: ChangeList) -> exports.Table:
     def rows() -> Iterator[list[Any]]:
         queryset = changelist.queryset
         # Prefetched relations need chunks of their own when iterating; select_related ones come with the rows.
-        for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
+        for obj in queryset.iterator(chunk_size=settings.EXPORT_CHUNK_SIZE):
             yield [cell for entry in entries for cell in entry.cells(obj)]
 
     return exports.Table(columns=[column for entry in entries for column in entry.columns()], rows=rows())
 
 
-def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_format: str) -> HttpResponse:
+def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_format: str) -> HttpResponseBase:
     """The changelist of ``model_admin`` under the request's query string, as a file."""
     if file_format not in exports.FORMATS:
         raise Http404
@@ -151,13 +152,8 @@ def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_
             % {"limit": f"{limit:,}", "count": f"{changelist.result_count:,}"},
         )
         return HttpResponseRedirect(f"{changelist_url}{changelist.get_query_string()}")
-    stem = opts.model_name
-    response = HttpResponse(
-        exports.write(changelist_table(changelist), file_format, title=stem),
-        content_type=exports.MEDIA_TYPES[file_format] + ("; charset=utf-8" if file_format == exports.CSV else ""),
-    )
-    response["Content-Disposition"] = exports.attachment(stem, file_format)
-    return response
+    # A CSV streams as the rows are read in chunks; a workbook is written row by row into a temporary file.
+    return exports.response(changelist_table(changelist), file_format, stem=opts.model_name)
 
 
 def export_urls(site: admin.AdminSite) -> list[URLPattern]:
@@ -166,7 +162,7 @@ def export_urls(site: admin.AdminSite) -> list[URLPattern]:
     for an object's key."""
 
     def view_of(model_admin: admin.ModelAdmin):
-        def view(request: HttpRequest, file_format: str) -> HttpResponse:
+        def view(request: HttpRequest, file_format: str) -> HttpResponseBase:
             return export_changelist(request, model_admin, file_format)
 
         return site.admin_view(view)

@@ -13,6 +13,10 @@ whole numbers, booleans, ``Decimal``) — and leave the file format to this modu
   money is numeric: yuan as ``#,##0.00``, 万元 with up to six decimals, exact to the fen.
 
 Money columns hold yuan and are followed by a ``<name>_wan`` column in 万元 (``money_columns``, ``wan``).
+
+``response`` sends a table as a download without holding it in memory: a CSV streams (``StreamingHttpResponse``,
+written as its rows are read), a workbook is written row by row by openpyxl's write-only mode into a temporary file,
+then sent from it. A table's rows may therefore be a generator reading the database in chunks.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
@@ -58,14 +64,18 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
-def max_rows(file_format: str) -> int:
-    """The most rows one export may hold; beyond it the caller is asked to narrow the list. ``EXPORT_MAX_ROWS`` for
-    every format and ``EXPORT_MAX_XLSX_ROWS`` for a workbook, which takes several times a CSV's time to write: an
-    export is made within one request, and must be done before the server gives up on it."""
-    limit = settings.EXPORT_MAX_ROWS
+def max_rows(file_format: str, *, streamed: bool = True) -> int:
+    """The most rows one export may hold; beyond it the caller is asked to narrow the list.
+
+    A streamed CSV (``streamed``: its rows read from the database in chunks as they are sent) holds at most
+    ``EXPORT_MAX_STREAMED_ROWS``: its memory stays flat whatever its length, so the limit bounds how long one download
+    keeps a worker and a database connection busy. A CSV whose rows must all be read before its first line (an API
+    list whose columns may differ from row to row) holds at most ``EXPORT_MAX_ROWS``, and a workbook at most
+    ``EXPORT_MAX_XLSX_ROWS``: it is complete only when its last row is written, within one request, and must be done
+    before the server gives up on it."""
     if file_format == XLSX:
-        limit = min(limit, settings.EXPORT_MAX_XLSX_ROWS)
-    return limit
+        return min(settings.EXPORT_MAX_ROWS, settings.EXPORT_MAX_XLSX_ROWS)
+    return settings.EXPORT_MAX_STREAMED_ROWS if streamed else settings.EXPORT_MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,23 @@ def write_csv(table: Table) -> bytes:
     return "".join(csv_chunks(table)).encode("utf-8")
 
 
+def csv_blocks(table: Table, *, block_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The bytes of ``write_csv`` in blocks of about ``block_size``: the header at once (the first byte goes out
+    before the rows are read), then the rows in blocks rather than a write to the client per line."""
+    lines = csv_chunks(table)
+    yield (next(lines) + next(lines)).encode("utf-8")  # the byte-order mark and the header
+    block: list[str] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= block_size:
+            yield "".join(block).encode("utf-8")
+            block, size = [], 0
+    if block:
+        yield "".join(block).encode("utf-8")
+
+
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 
@@ -198,6 +225,12 @@ def _xlsx_cell(sheet, column: Column, value: Any) -> Any:
 
 
 def write_xlsx(table: Table, *, title: str = "") -> bytes:
+    buffer = io.BytesIO()
+    _write_xlsx_into(buffer, table, title=title)
+    return buffer.getvalue()
+
+
+def _write_xlsx_into(file, table: Table, *, title: str = "") -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     for index, column in enumerate(table.columns, start=1):
@@ -208,6 +241,22 @@ def write_xlsx(table: Table, *, title: str = "") -> bytes:
     sheet.append([_text_cell(sheet, column.label, font=LABEL_FONT) for column in table.columns])
     for row in table.rows:
         sheet.append([_xlsx_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(file)
+
+
+# --- Responses ---------------------------------------------------------------------------------------------------
+
+
+def response(table: Table, file_format: str, *, stem: str) -> StreamingHttpResponse | FileResponse:
+    """``table`` as a download named ``<stem>-<today>.<format>``, never whole in memory: a CSV streams as its rows
+    are read; a workbook is written into a temporary file (openpyxl's write-only mode keeps rows out of memory) and
+    sent from it."""
+    if file_format == XLSX:
+        file = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it once sent
+        _write_xlsx_into(file, table, title=stem)
+        file.seek(0)
+        answer = FileResponse(file, content_type=MEDIA_TYPES[XLSX])
+    else:
+        answer = StreamingHttpResponse(csv_blocks(table), content_type=f"{MEDIA_TYPES[CSV]}; charset=utf-8")
+    answer["Content-Disposition"] = attachment(stem, file_format)
+    return answer

@@ -10,16 +10,27 @@ formats are ``common.exports``'s.
 Exports are offered on lists only (``offers_exports``): elsewhere ``csv`` and ``xlsx`` are not acceptable (406), and
 the OpenAPI schema offers them, with their ``format`` parameter, on the list operations alone
 (``common.api.openapi``). An error answers in JSON, whatever format was asked for.
+
+A list of ``ListModelMixin.list`` is not serialized whole: ``common.api.pagination`` hands its queryset to
+``export_response``, which reads it in chunks (``EXPORT_CHUNK_SIZE``) and serializes each row as the file is written
+— a CSV streams, a workbook is written row by row into a temporary file. The columns are those of the first rows
+(``COLUMNS_FROM_ROWS``): every row has the same when the serializer declares them all (``columns_vary`` is false);
+when a field may hold an object whose keys vary (``JSONField``, ``SerializerMethodField``…) every row is read first,
+as for a list a view builds itself (``ExportRenderer``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotAcceptable
@@ -32,6 +43,9 @@ from common.money import MoneyField
 
 LIST_SEPARATOR = "; "
 NESTED_SEPARATOR = "."
+COLUMNS_FROM_ROWS = 100  # rows serialized before the header of a streamed export is written
+# Fields whose value may be an object with keys of its own, which become columns: they may differ from row to row.
+_VARYING_FIELDS = (serializers.JSONField, serializers.DictField, serializers.SerializerMethodField)
 
 
 def offers_exports(view, method: str) -> bool:
@@ -172,6 +186,59 @@ def table_of(data: Any) -> exports.Table:
         flattener.flatten(dict.fromkeys(flattener.shape))  # an empty list still has the serializer's columns
     columns = flattener.columns()
     return exports.Table(columns=columns, rows=[[row.get(column.name) for column in columns] for row in flat_rows])
+
+
+def columns_vary(serializer) -> bool:
+    """Whether the rows of ``serializer`` may differ in their columns: a field whose value may be an object with keys
+    of its own, or a ``to_representation`` of the serializer's own making."""
+    if not isinstance(serializer, serializers.Serializer):
+        return True
+    if type(serializer).to_representation is not serializers.Serializer.to_representation:
+        return True
+    for serializer_field in serializer.fields.values():
+        if serializer_field.write_only:
+            continue
+        if isinstance(serializer_field, serializers.Serializer):
+            if columns_vary(serializer_field):
+                return True
+        elif isinstance(serializer_field, _VARYING_FIELDS):
+            return True
+    return False
+
+
+def rows_table(serializer: serializers.Serializer, objects: Iterable) -> exports.Table:
+    """The objects as ``table_of`` would make them a table, serialized one by one as the table's rows are read. The
+    columns come from the first ``COLUMNS_FROM_ROWS`` rows, or from every row when they may vary (``columns_vary``):
+    the same columns, in the same order, as ``table_of`` on the whole list."""
+    flattener = _Flattener(_shape(serializer))
+    objects = iter(objects)
+    first = None if columns_vary(serializer) else COLUMNS_FROM_ROWS
+    head = [flattener.flatten(serializer.to_representation(obj)) for obj in itertools.islice(objects, first)]
+    if not head:
+        flattener.flatten(dict.fromkeys(flattener.shape))  # an empty list still has the serializer's columns
+    columns = flattener.columns()
+
+    def rows() -> Iterator[list[Any]]:
+        head.reverse()
+        while head:
+            row = head.pop()
+            yield [row.get(column.name) for column in columns]
+        for obj in objects:
+            row = flattener.flatten(serializer.to_representation(obj))
+            yield [row.get(column.name) for column in columns]
+
+    return exports.Table(columns=columns, rows=rows())
+
+
+def export_response(
+    view, serializer: serializers.Serializer, queryset: QuerySet, file_format: str
+) -> StreamingHttpResponse | FileResponse:
+    """The whole ``queryset`` of a list as a download, read from the database in chunks and serialized row by row by
+    the list's ``serializer`` (the child of its ``many=True`` serializer, with the view's context)."""
+    stem = getattr(view, "basename", None) or type(view).__name__.lower()
+    # With a chunk size, prefetch_related() fetches each chunk's related rows, as the list's pages would.
+    objects = queryset.iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
+    return exports.response(rows_table(serializer, objects), file_format, stem=stem)
 
 
 # --- Renderers -----------------------------------------------------------------------------------------------------

@@ -278,6 +278,14 @@ REST_FRAMEWORK = {
 # API and 0.8 ms from the admin, an Excel workbook about 2 ms (openpyxl).
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 30_000)
 EXPORT_MAX_XLSX_ROWS = env_int("EXPORT_MAX_XLSX_ROWS", 10_000)
+# A CSV that streams (its rows read in chunks of EXPORT_CHUNK_SIZE as they are sent) keeps its memory flat (~130 MB
+# for 99k projects), so its limit bounds time, not memory: how long one download holds a worker and a database
+# connection. A sync gunicorn worker is still killed when one response takes longer than its timeout (30 s): 99k
+# projects streamed in 48 s from the API and 71 s from the admin on a loaded 2-core host (docs/benchmarks.md,
+# "National volume"), so a deployment exporting national lists runs gunicorn with a longer --timeout or gthread
+# workers (whose timeout does not count a request's time), or lowers this limit.
+EXPORT_MAX_STREAMED_ROWS = env_int("EXPORT_MAX_STREAMED_ROWS", 100_000)
+EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "强县产业帮扶弱县 Tracker API",

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,10 +114,15 @@ def expected_row(project: Project) -> dict[str, str]:
     }
 
 
+def body(response) -> bytes:
+    """The bytes of a download, streamed or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def read_csv(response) -> tuple[list[str], list[dict[str, str]]]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = response.content.decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff")
     reader = csv.reader(io.StringIO(text[1:]))
     header = next(reader)
@@ -125,7 +131,7 @@ def read_csv(response) -> tuple[list[str], list[dict[str, str]]]:
 
 def read_xlsx(response):
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).worksheets[0]
     lines = list(sheet.iter_rows())
     header = [cell.value for cell in lines[0]]
     return header, [dict(zip(header, line, strict=True)) for line in lines[2:]]
@@ -239,7 +245,7 @@ def test_an_unknown_format_or_filter_is_refused(officer_client, projects):
 
 
 def test_a_list_longer_than_the_limit_is_refused_with_a_message(officer_client, projects, settings):
-    settings.EXPORT_MAX_ROWS = 10
+    settings.EXPORT_MAX_STREAMED_ROWS = 10
     response = officer_client.get(export_url("projects.project", "csv"), {"stage__exact": "signed"}, follow=True)
     assert response.redirect_chain[0][0] == f"{CHANGELIST}?stage__exact=signed"
     assert "at most 10 rows" in response.content.decode()
@@ -256,3 +262,34 @@ def test_every_changelist_exports(officer_client, projects, program, pairing_a):
         header = read_csv(officer_client.get(export_url(model._meta.label_lower, "csv")))[0]
         assert [name for name in header if not name.endswith("_wan")] == [n for n in names if n != "action_checkbox"]
         assert read_xlsx(officer_client.get(export_url(model._meta.label_lower, "xlsx")))[0] == header
+
+
+def test_the_csv_streams_as_the_changelist_is_read_in_chunks(officer_client, projects, settings, monkeypatch):
+    settings.EXPORT_CHUNK_SIZE = 2
+    read, chunk_sizes = [], []
+    iterator = QuerySet.iterator
+
+    def counting_iterator(self, chunk_size=None):
+        chunk_sizes.append(chunk_size)
+        for obj in iterator(self, chunk_size=chunk_size):
+            read.append(obj)
+            yield obj
+
+    monkeypatch.setattr(QuerySet, "iterator", counting_iterator)
+    response = officer_client.get(export_url("projects.project", "csv"))
+    assert response.status_code == 200
+    assert response.streaming
+    blocks = iter(response.streaming_content)
+    assert next(blocks).startswith("\ufeff".encode())
+    assert read == []  # the header goes out before any row is read
+    rest = b"".join(blocks)
+    assert chunk_sizes == [2]
+    assert len(read) == Project.objects.count() == rest.count(b"\r\n") > 2
+
+
+def test_the_workbook_is_sent_from_a_file(officer_client, projects):
+    response = officer_client.get(export_url("projects.project", "xlsx"))
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="project-')
+    assert len(read_xlsx(response)[1]) == Project.objects.count()

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework import serializers
 
+from common import exports
+from common.api import pagination, renderers
 from funds.factories import FundFactory
 from funds.services import allocation_create, disbursement_create
 from pairing.factories import ParkFactory, ParkPartnerFactory
 from projects.factories import ProjectFactory
-from projects.models import Stage
+from projects.models import Project, Stage
 from projects.reports import ReportData, progress_report_save
 from stats.demo import demo_statistics_seed
 from tests.conftest import client_for
@@ -143,9 +148,14 @@ def as_csv_text(value) -> str:
     return str(value)
 
 
+def body(response) -> bytes:
+    """The bytes of a download, streamed or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def read_csv(response) -> tuple[list[str], list[dict]]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = response.content.decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff"), "CSV without a byte-order mark: Excel would garble the Chinese"
     reader = csv.reader(io.StringIO(text[1:]))
     header = next(reader)
@@ -154,7 +164,7 @@ def read_csv(response) -> tuple[list[str], list[dict]]:
 
 def read_xlsx(response) -> tuple[list[str], list[dict]]:
     assert response["Content-Type"] == XLSX_TYPE
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).worksheets[0]
     lines = list(sheet.iter_rows())
     header = [cell.value for cell in lines[0]]
     labels = [cell.value for cell in lines[1]]
@@ -349,3 +359,102 @@ def test_the_schema_offers_the_exports_on_list_operations(clients):
     assert not any(p["name"] == "format" for p in detail.get("parameters", []))
     create = schema["paths"]["/api/v1/progress-reports/"]["post"]
     assert set(create["responses"]["201"]["content"]) == {"application/json"}
+
+
+# --- Streaming: the rows are read in chunks as the file is written ------------------------------------------------
+
+
+def whole_list_export(client, monkeypatch, url: str, query: dict):
+    """The export as it was written before it streamed: the whole list serialized, then rendered at once."""
+    with monkeypatch.context() as patched:
+        patched.setattr(pagination, "_streams", lambda queryset, view: False)
+        response = client.get(url, query)
+    assert response.status_code == 200
+    assert not response.streaming
+    return response
+
+
+@pytest.mark.parametrize("role", ["officer", "liaison_a"])
+@pytest.mark.parametrize("endpoint", [name for name in LISTS if name not in ("gaps",)])
+def test_a_streamed_csv_has_the_bytes_of_the_whole_list_export(clients, monkeypatch, settings, role, endpoint):
+    settings.EXPORT_CHUNK_SIZE = 2
+    query, _money = LISTS[endpoint]
+    url = f"/api/v1/{endpoint}/"
+    response = clients[role].get(url, {**query, "format": "csv"})
+    assert response.status_code == 200
+    assert response.streaming
+    whole = whole_list_export(clients[role], monkeypatch, url, {**query, "format": "csv"})
+    streamed = body(response)
+    assert streamed == whole.content
+    assert len(streamed.splitlines()) > 1
+    for header in ("Content-Type", "Content-Disposition", "Vary"):
+        assert response[header] == whole[header]
+
+
+def test_a_streamed_workbook_holds_the_cells_of_the_whole_list_export(clients, monkeypatch, settings):
+    settings.EXPORT_CHUNK_SIZE = 2
+    client = clients["officer"]
+    response = client.get("/api/v1/projects/", {"format": "xlsx"})
+    assert response.status_code == 200
+    assert response.streaming  # sent from the temporary file the write-only workbook was saved into
+
+    def cells(content: bytes) -> list[list]:
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+        return [[(cell.value, cell.data_type, cell.number_format) for cell in row] for row in sheet.iter_rows()]
+
+    whole = whole_list_export(client, monkeypatch, "/api/v1/projects/", {"format": "xlsx"})
+    assert cells(body(response)) == cells(whole.content)
+    assert response["Content-Type"] == whole["Content-Type"]
+
+
+def test_the_csv_streams_as_the_queryset_is_read_in_chunks(clients, settings, monkeypatch):
+    settings.EXPORT_CHUNK_SIZE = 2
+    monkeypatch.setattr(renderers, "COLUMNS_FROM_ROWS", 1)
+    monkeypatch.setattr(exports, "csv_blocks", functools.partial(exports.csv_blocks, block_size=1))
+    read, chunk_sizes = [], []
+    iterator = QuerySet.iterator
+
+    def counting_iterator(self, chunk_size=None):
+        chunk_sizes.append(chunk_size)
+        for obj in iterator(self, chunk_size=chunk_size):
+            read.append(obj)
+            yield obj
+
+    monkeypatch.setattr(QuerySet, "iterator", counting_iterator)
+    response = clients["officer"].get("/api/v1/projects/", {"format": "csv"})
+    assert response.streaming
+    blocks = iter(response.streaming_content)
+    assert next(blocks).startswith("\ufeffid,".encode())
+    assert chunk_sizes == [2]
+    assert len(read) == 1  # the header went out after the first row only
+    rest = list(blocks)
+    total = Project.objects.count()
+    assert len(read) == total > 2
+    assert len(rest) == total  # one line a block here
+
+
+def test_rows_whose_columns_vary_are_all_read_before_the_header(monkeypatch):
+    monkeypatch.setattr(renderers, "COLUMNS_FROM_ROWS", 1)
+
+    class Row(serializers.Serializer):
+        code = serializers.CharField()
+        extra = serializers.SerializerMethodField()
+
+        def get_extra(self, obj):
+            return obj["extra"]
+
+    objects = [{"code": "a", "extra": {"x": 1}}, {"code": "b", "extra": {"y": 2}}, {"code": "c", "extra": None}]
+    assert renderers.columns_vary(Row())
+    streamed = renderers.rows_table(Row(), iter(objects))
+    whole = renderers.table_of(Row(objects, many=True).data)
+    assert [column.name for column in streamed.columns] == [column.name for column in whole.columns]
+    assert {"extra.x", "extra.y"} <= {column.name for column in streamed.columns}
+    assert exports.write_csv(streamed) == exports.write_csv(whole)
+
+
+def test_a_streamed_csv_has_a_limit_of_its_own(clients, settings):
+    settings.EXPORT_MAX_ROWS = 3
+    settings.EXPORT_MAX_STREAMED_ROWS = 4
+    client = clients["officer"]
+    assert client.get("/api/v1/projects/", {"format": "csv"}).status_code == 400
+    assert client.get("/api/v1/projects/", {"format": "csv", "stage": "signed", "county": "370405"}).status_code == 200

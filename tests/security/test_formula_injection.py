@@ -118,21 +118,21 @@ def xlsx_cells(content: bytes) -> list[tuple[object, str]]:
 def get(world: World, url: str, data: dict | None = None) -> bytes:
     response = client_for(world.officer).get(url, data or {})
     assert response.status_code == 200, response.content[:500]
-    return response.content
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def admin_get(client, world: World, url: str) -> bytes:
     client.force_login(world.officer)
     response = client.get(url)
     assert response.status_code == 200, response.content[:500]
-    return response.content
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def admin_action(client, world: World, url: str, action: str, ids: list[int]) -> bytes:
     client.force_login(world.officer)
     response = client.post(url, {"action": action, "_selected_action": ids})
     assert response.status_code == 200, response.content[:500]
-    return response.content
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def dashboard_csv(client, world: World) -> bytes:

@@ -178,7 +178,8 @@ def test_fund_usage_is_unchanged_for_an_officer(fund, officer):
 
 
 def test_the_funds_export_holds_the_same_figures_as_the_liaisons_list(fund, liaison_a):
-    text = client_for(liaison_a).get("/api/v1/funds/", {"format": "csv"}).content.decode("utf-8-sig")
+    response = client_for(liaison_a).get("/api/v1/funds/", {"format": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "100000000.00" in text
     assert "180000000.00" not in text and "163450000.00" not in text
 
