@@ -35,13 +35,14 @@ run: $(RUN_STAMP)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set),
-## on every core (TEST_WORKERS=0 runs it in one process); each test file stays on one worker.
+## on every core (TEST_WORKERS=0 runs it in one process); an idle worker takes tests queued for a busy one.
 TEST_WORKERS ?= auto
 test: $(TEST_STAMP) lint check-migrations
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 check-migrations: $(TEST_STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

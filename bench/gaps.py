@@ -418,16 +418,23 @@ def run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--create-db", action="store_true", help=f"create a database of its own on DATABASE_URL's server and drop it"
-        f" afterwards (name: --db-name, default {DEFAULT_DB_NAME})"
+        "--create-db",
+        action="store_true",
+        help=f"create a database of its own on DATABASE_URL's server and drop it"
+        f" afterwards (name: --db-name, default {DEFAULT_DB_NAME})",
     )
     parser.add_argument("--db-name", default=DEFAULT_DB_NAME)
     parser.add_argument("--keep-db", action="store_true", help="with --create-db: keep the database afterwards")
     parser.add_argument("--repeat", type=int, default=3, help="timed repeat runs (best reported); default 3")
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--target-s", type=float, default=10.0)
-    parser.add_argument("--profile", type=int, default=0, metavar="N", help="then print the top N functions of a "
-                        "profiled first run and repeat (cProfile)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then print the top N functions of a profiled first run and repeat (cProfile)",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")

@@ -206,4 +206,3 @@ class TrackerAdminSite(admin.AdminSite):
         if request.user.has_perm("pairing.view_pairing"):
             context["program_overviews"] = program_overviews()
         return super().index(request, extra_context=context)
-

@@ -94,8 +94,9 @@ def _to_fen(amount: Any, what: str) -> int:
     else:
         fen, rest = divmod(number, 10**-shift)
         if rest:
-            raise RewardRuleError(f"{what} must be a whole number of fen (two decimal places); got {amount}.",
-                                  code="invalid")
+            raise RewardRuleError(
+                f"{what} must be a whole number of fen (two decimal places); got {amount}.", code="invalid"
+            )
     if fen < 0:
         raise RewardRuleError(f"{what} cannot be negative; got {amount}.", code="invalid")
     return fen
@@ -205,8 +206,10 @@ def split_explained(
         if capacity < total_fen:
             raise RewardRuleError(
                 format_lazy(
-                    _("The caps add up to ¥{capacity}, less than the ¥{total} to share; ¥{short} would be left "
-                      "unallocated."),
+                    _(
+                        "The caps add up to ¥{capacity}, less than the ¥{total} to share; ¥{short} would be left "
+                        "unallocated."
+                    ),
                     capacity=_plain(_yuan(capacity)),
                     total=_plain(_yuan(total_fen)),
                     short=_plain(_yuan(total_fen - capacity)),
@@ -405,8 +408,9 @@ def assess_county(county: CountyInput, rule: RewardRule) -> Assessment:
         return no(
             "weight_not_positive",
             # xgettext:no-python-format
-            format_lazy(_("Main-tax growth of {growth}% is not positive, so it cannot be a weight."),
-                        growth=_plain(growth)),
+            format_lazy(
+                _("Main-tax growth of {growth}% is not positive, so it cannot be a weight."), growth=_plain(growth)
+            ),
         )
     return Assessment(True, increment, growth)
 
@@ -552,8 +556,10 @@ def compute_reward(
     if rule.cap is not None and rule.cap * len(weights) < surplus:
         raise RewardRuleError(
             format_lazy(
-                _("A cap of ¥{cap} for each of the {count} eligible counties allows at most ¥{capacity}, less than "
-                  "the surplus of ¥{surplus}: raise the cap or drop it."),
+                _(
+                    "A cap of ¥{cap} for each of the {count} eligible counties allows at most ¥{capacity}, less than "
+                    "the surplus of ¥{surplus}: raise the cap or drop it."
+                ),
                 cap=_plain(rule.cap),
                 count=len(weights),
                 capacity=_plain(rule.cap * len(weights)),
@@ -612,40 +618,45 @@ def _explain(
     steps: list[dict[str, Any]] = []
 
     if fund_total is not None and disbursed is not None:
-        steps.append({
-            "step": _("Surplus = fund total − disbursed"),
-            "code": "surplus",
-            "fund_total": fund_total,
-            "disbursed": disbursed,
-            "surplus": surplus,
-            "formula": f"{_plain(fund_total)} − {_plain(disbursed)} = {_plain(surplus)}",
-        })
+        steps.append(
+            {
+                "step": _("Surplus = fund total − disbursed"),
+                "code": "surplus",
+                "fund_total": fund_total,
+                "disbursed": disbursed,
+                "surplus": surplus,
+                "formula": f"{_plain(fund_total)} − {_plain(disbursed)} = {_plain(surplus)}",
+            }
+        )
     else:
         steps.append({"step": _("Surplus of the fund year, as given"), "code": "surplus", "surplus": surplus})
 
-    steps.append({
-        "step": format_lazy(
-            _("Eligibility: main-tax growth above {threshold}%; a county whose growth is unknown is not eligible"),
-            threshold=_plain(rule.threshold_pct),
-        ),
-        "code": "eligibility",
-        "threshold_pct": rule.threshold_pct,
-        "eligible_count": len(eligible),
-        "counties": [
-            {
-                "adcode": row.adcode,
-                "name": row.name,
-                "release": row.release,
-                "growth_pct": row.growth_pct,
-                "eligible": row.eligible,
-                "reason": row.reason,
-            }
-            for row in rows
-        ],
-    })
+    steps.append(
+        {
+            "step": format_lazy(
+                _("Eligibility: main-tax growth above {threshold}%; a county whose growth is unknown is not eligible"),
+                threshold=_plain(rule.threshold_pct),
+            ),
+            "code": "eligibility",
+            "threshold_pct": rule.threshold_pct,
+            "eligible_count": len(eligible),
+            "counties": [
+                {
+                    "adcode": row.adcode,
+                    "name": row.name,
+                    "release": row.release,
+                    "growth_pct": row.growth_pct,
+                    "eligible": row.eligible,
+                    "reason": row.reason,
+                }
+                for row in rows
+            ],
+        }
+    )
     if not eligible:
-        steps.append({"step": _("No county is eligible and the surplus is zero: nothing to share"),
-                      "code": "nothing_to_share"})
+        steps.append(
+            {"step": _("No county is eligible and the surplus is zero: nothing to share"), "code": "nothing_to_share"}
+        )
         steps.append(_result_step(surplus, rows))
         return tuple(steps)
 
@@ -661,104 +672,121 @@ def _explain(
         def weight_formula(row: CountyReward) -> str:
             return f"{_plain(row.weight)}%"
 
-    steps.append({
-        "step": basis_text,
-        "code": "weights",
-        "basis": rule.basis,
-        "weights": [
-            {"adcode": row.adcode, "name": row.name, "weight": row.weight, "formula": weight_formula(row)}
-            for row in eligible
-        ],
-        "total_weight": split.total_weight,
-        "formula": " + ".join(_plain(row.weight) for row in eligible) + f" = {_plain(split.total_weight)}",
-    })
+    steps.append(
+        {
+            "step": basis_text,
+            "code": "weights",
+            "basis": rule.basis,
+            "weights": [
+                {"adcode": row.adcode, "name": row.name, "weight": row.weight, "formula": weight_formula(row)}
+                for row in eligible
+            ],
+            "total_weight": split.total_weight,
+            "formula": " + ".join(_plain(row.weight) for row in eligible) + f" = {_plain(split.total_weight)}",
+        }
+    )
 
     for cap_round in split.rounds:
         if cap_round.number == 1:
             text = _("Exact share = surplus × weight ÷ Σ weights")
         else:
             text = format_lazy(
-                _("Round {round}, re-share: exact share = remaining pool × weight ÷ Σ weights of the counties not "
-                  "held at the cap"),
+                _(
+                    "Round {round}, re-share: exact share = remaining pool × weight ÷ Σ weights of the counties not "
+                    "held at the cap"
+                ),
                 round=cap_round.number,
             )
-        steps.append({
-            "step": text,
-            "code": "exact_shares",
-            "round": cap_round.number,
-            "pool": cap_round.pool,
-            "total_weight": cap_round.total_weight,
-            "shares": [
-                {
-                    "adcode": adcode,
-                    "name": by_adcode[adcode].name,
-                    "weight": by_adcode[adcode].weight,
-                    "exact_share": cap_round.exact[adcode],
-                    "formula": f"{_plain(cap_round.pool)} × {_plain(by_adcode[adcode].weight)} ÷ "
-                               f"{_plain(cap_round.total_weight)} = {_plain(cap_round.exact[adcode])}",
-                }
-                for adcode in cap_round.shared_among
-            ],
-        })
-        if cap_round.capped:
-            assert rule.cap is not None
-            held = rule.cap * len(cap_round.capped)
-            steps.append({
-                "step": format_lazy(
-                    _("Cap of ¥{cap}: {count} above it, held at the cap; the rest of the pool is re-shared among "
-                      "the others"),
-                    count=len(cap_round.capped),
-                    cap=_plain(rule.cap),
-                ),
-                "code": "cap",
+        steps.append(
+            {
+                "step": text,
+                "code": "exact_shares",
                 "round": cap_round.number,
-                "cap": rule.cap,
-                "capped": [
+                "pool": cap_round.pool,
+                "total_weight": cap_round.total_weight,
+                "shares": [
                     {
                         "adcode": adcode,
                         "name": by_adcode[adcode].name,
+                        "weight": by_adcode[adcode].weight,
                         "exact_share": cap_round.exact[adcode],
-                        "excess": cap_round.exact[adcode] - rule.cap,
+                        "formula": f"{_plain(cap_round.pool)} × {_plain(by_adcode[adcode].weight)} ÷ "
+                        f"{_plain(cap_round.total_weight)} = {_plain(cap_round.exact[adcode])}",
                     }
-                    for adcode in cap_round.capped
+                    for adcode in cap_round.shared_among
                 ],
-                "held": held,
-                "remaining_pool": cap_round.pool - held,
-                "formula": f"{_plain(cap_round.pool)} − {_plain(held)} = {_plain(cap_round.pool - held)}",
-            })
+            }
+        )
+        if cap_round.capped:
+            assert rule.cap is not None
+            held = rule.cap * len(cap_round.capped)
+            steps.append(
+                {
+                    "step": format_lazy(
+                        _(
+                            "Cap of ¥{cap}: {count} above it, held at the cap; the rest of the pool is re-shared among "
+                            "the others"
+                        ),
+                        count=len(cap_round.capped),
+                        cap=_plain(rule.cap),
+                    ),
+                    "code": "cap",
+                    "round": cap_round.number,
+                    "cap": rule.cap,
+                    "capped": [
+                        {
+                            "adcode": adcode,
+                            "name": by_adcode[adcode].name,
+                            "exact_share": cap_round.exact[adcode],
+                            "excess": cap_round.exact[adcode] - rule.cap,
+                        }
+                        for adcode in cap_round.capped
+                    ],
+                    "held": held,
+                    "remaining_pool": cap_round.pool - held,
+                    "formula": f"{_plain(cap_round.pool)} − {_plain(held)} = {_plain(cap_round.pool - held)}",
+                }
+            )
     if rule.cap is not None and not split.capped:
-        steps.append({
-            "step": format_lazy(_("Cap: no county's share is above the cap of ¥{cap}"), cap=_plain(rule.cap)),
-            "code": "cap",
-            "round": 1,
-            "cap": rule.cap,
-            "capped": [],
-        })
+        steps.append(
+            {
+                "step": format_lazy(_("Cap: no county's share is above the cap of ¥{cap}"), cap=_plain(rule.cap)),
+                "code": "cap",
+                "round": 1,
+                "cap": rule.cap,
+                "capped": [],
+            }
+        )
 
     truncated_total = sum((split.truncated[row.adcode] for row in eligible), Decimal("0.00"))
     by_remainder = sorted(split.remainders, key=lambda adcode: (-split.remainders[adcode], adcode))
-    steps.append({
-        "step": format_lazy(_("Rounding: largest remainder, {count} fen handed out by remainder"),
-                            count=split.leftover_fen),
-        "code": "rounding",
-        "method": _("Each exact share is cut down to the fen; the fen left over go one each to the counties with "
-                    "the largest remainders, equal remainders to the smaller adcode first. A county held at the cap "
-                    "receives exactly the cap."),
-        "truncated_total": truncated_total,
-        "leftover_fen": split.leftover_fen,
-        "formula": f"{_plain(surplus)} − {_plain(truncated_total)} = {_plain(surplus - truncated_total)}",
-        "order": [
-            {
-                "adcode": adcode,
-                "name": by_adcode[adcode].name,
-                "truncated": split.truncated[adcode],
-                "remainder_fen": split.remainders[adcode],
-                "extra_fen": by_adcode[adcode].extra_fen,
-                "share": by_adcode[adcode].share,
-            }
-            for adcode in by_remainder
-        ],
-    })
+    steps.append(
+        {
+            "step": format_lazy(
+                _("Rounding: largest remainder, {count} fen handed out by remainder"), count=split.leftover_fen
+            ),
+            "code": "rounding",
+            "method": _(
+                "Each exact share is cut down to the fen; the fen left over go one each to the counties with "
+                "the largest remainders, equal remainders to the smaller adcode first. A county held at the cap "
+                "receives exactly the cap."
+            ),
+            "truncated_total": truncated_total,
+            "leftover_fen": split.leftover_fen,
+            "formula": f"{_plain(surplus)} − {_plain(truncated_total)} = {_plain(surplus - truncated_total)}",
+            "order": [
+                {
+                    "adcode": adcode,
+                    "name": by_adcode[adcode].name,
+                    "truncated": split.truncated[adcode],
+                    "remainder_fen": split.remainders[adcode],
+                    "extra_fen": by_adcode[adcode].extra_fen,
+                    "share": by_adcode[adcode].share,
+                }
+                for adcode in by_remainder
+            ],
+        }
+    )
     steps.append(_result_step(surplus, rows))
     return tuple(steps)
 
@@ -769,9 +797,7 @@ def _result_step(surplus: Decimal, rows: tuple[CountyReward, ...]) -> dict[str, 
     return {
         "step": _("Result: the shares sum to the surplus exactly"),
         "code": "result",
-        "shares": [
-            {"adcode": row.adcode, "name": row.name, "share": row.share, "capped": row.capped} for row in paid
-        ],
+        "shares": [{"adcode": row.adcode, "name": row.name, "share": row.share, "capped": row.capped} for row in paid],
         "total": total,
         "surplus": surplus,
         "formula": " + ".join(_plain(row.share) for row in paid) + f" = {_plain(total)}" if paid else _plain(total),

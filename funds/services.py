@@ -51,9 +51,8 @@ def _positive(amount: Decimal, field: str = "amount") -> Decimal:
 def _draw(model: type[models.Model], pk: int, running: str, limit: str, amount: Decimal, **conditions) -> bool:
     """Add ``amount`` to ``running`` on one row unless that would pass ``limit`` (or ``conditions`` do not hold).
     True if booked."""
-    booked = (
-        model.objects.filter(pk=pk, **{f"{running}__lte": F(limit) - amount}, **conditions)
-        .update(**{running: F(running) + amount})
+    booked = model.objects.filter(pk=pk, **{f"{running}__lte": F(limit) - amount}, **conditions).update(
+        **{running: F(running) + amount}
     )
     return booked == 1
 

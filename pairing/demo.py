@@ -313,9 +313,7 @@ def _recompute_running_totals(program: Program) -> None:
 
     def total_of(model, parent_field: str, amount_field: str):
         rows = model.objects.filter(**{parent_field: OuterRef("pk")}).values(parent_field)
-        return Coalesce(
-            Subquery(rows.annotate(s=Sum(amount_field)).values("s")[:1]), Value(Decimal("0.00"))
-        )
+        return Coalesce(Subquery(rows.annotate(s=Sum(amount_field)).values("s")[:1]), Value(Decimal("0.00")))
 
     Allocation.objects.filter(fund__program=program, is_sample=False).update(
         disbursed=total_of(Disbursement, "allocation", "amount")
@@ -917,9 +915,7 @@ class _DemoBuilder:
                 _count(self.counts, "disbursements")
 
     def bond_plan(self) -> None:
-        plan = bond_plan_create(
-            program=self.program, year=BOND_PLAN_YEAR, total=yuan(BOND_PLAN_TOTAL), is_sample=True
-        )
+        plan = bond_plan_create(program=self.program, year=BOND_PLAN_YEAR, total=yuan(BOND_PLAN_TOTAL), is_sample=True)
         _count(self.counts, "bond plans")
         for n, (county, tenths) in enumerate(zip(self.weak_counties(), BOND_QUOTAS_YI_TENTHS, strict=False)):
             quota = bond_quota_assign(plan=plan, county=county, quota=yuan(tenths * 10_000_000), is_sample=True)

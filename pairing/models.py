@@ -146,9 +146,7 @@ class ProgramCounty(models.Model):
     """A county's role in a program. A county has one role per program; weak counties are designated here even
     before their partner is known."""
 
-    program = models.ForeignKey(
-        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="counties"
-    )
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="counties")
     county = models.ForeignKey(
         Region,
         verbose_name=_("county"),
@@ -194,9 +192,7 @@ class PairingQuerySet(models.QuerySet):
 class Pairing(models.Model):
     """A strong county paired one-to-one with a weak county inside a program (结对)."""
 
-    program = models.ForeignKey(
-        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="pairings"
-    )
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="pairings")
     strong_county = models.ForeignKey(
         Region,
         verbose_name=_("strong county"),
@@ -213,9 +209,7 @@ class Pairing(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
     leader = models.CharField(
         _("responsible provincial leader"), max_length=128, blank=True, help_text=_("省级领导包保")
     )
@@ -286,9 +280,7 @@ class ParkStatus(models.TextChoices):
 class Park(models.Model):
     """A park built together by a pairing (共建园区), including enclave parks (飞地园区)."""
 
-    pairing = models.ForeignKey(
-        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="parks"
-    )
+    pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="parks")
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=16, choices=ParkKind.choices, default=ParkKind.CO_BUILT)
     host_county = models.ForeignKey(
@@ -358,4 +350,3 @@ class ParkPartner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.park} · {self.county}"
-

@@ -26,9 +26,7 @@ def _check_county_in_program(*, program: Program, county: Region, field: str) ->
     if county.level != RegionLevel.COUNTY:
         raise ValidationError({field: _("%(name)s is not a county-level unit.") % {"name": county.name}})
     if program.province_id and county.province_adcode != program.province_id:
-        raise ValidationError(
-            {field: _("%(name)s is outside the program's province.") % {"name": county.name}}
-        )
+        raise ValidationError({field: _("%(name)s is outside the program's province.") % {"name": county.name}})
 
 
 def program_county_designate(

@@ -79,13 +79,19 @@ def _svg(width: float, height: float, label: str, body: list[str]) -> str:
     )
 
 
-def _text(x: float, y: float, content: str, *, anchor: str = "start", fill: str = "#222", size: int | None = None,
-          weight: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    *,
+    anchor: str = "start",
+    fill: str = "#222",
+    size: int | None = None,
+    weight: str | None = None,
+) -> str:
     extra = f' font-size="{size}"' if size else ""
     extra += f' font-weight="{weight}"' if weight else ""
-    return (
-        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" fill="{fill}"{extra}>{escape(content)}</text>'
-    )
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" fill="{fill}"{extra}>{escape(content)}</text>'
 
 
 def gap_bar_chart(
@@ -143,7 +149,12 @@ def gap_bar_chart(
 
 
 def rank_trend_chart(
-    points: Sequence[RankPoint], *, title: str, ranked_count: int | None, bottom: int = 10, width: int = 300,
+    points: Sequence[RankPoint],
+    *,
+    title: str,
+    ranked_count: int | None,
+    bottom: int = 10,
+    width: int = 300,
     height: int = 170,
 ) -> str:
     """Rank by year (1 = largest at the top) as a line, with the province's bottom ``bottom`` shaded when the range
@@ -184,14 +195,11 @@ def rank_trend_chart(
     while tick <= last:
         y = y_of(tick)
         body.append(
-            f'<line x1="{left}" y1="{_n(y)}" x2="{left + plot_width}" y2="{_n(y)}" stroke="{GRID}" '
-            f'stroke-width="0.5"/>'
+            f'<line x1="{left}" y1="{_n(y)}" x2="{left + plot_width}" y2="{_n(y)}" stroke="{GRID}" stroke-width="0.5"/>'
         )
         body.append(_text(left - 4, y + 3, str(tick), anchor="end", fill=NEUTRAL, size=9))
         tick += step
-    body.append(
-        f'<rect x="{left}" y="{top}" width="{plot_width}" height="{plot_height}" fill="none" stroke="{GRID}"/>'
-    )
+    body.append(f'<rect x="{left}" y="{top}" width="{plot_width}" height="{plot_height}" fill="none" stroke="{GRID}"/>')
     known = [(x_of(i), y_of(point.rank), point.rank) for i, point in enumerate(points) if point.rank is not None]
     if len(known) > 1:
         path = " ".join(f"{_n(x)},{_n(y)}" for x, y, _rank in known)

@@ -26,8 +26,8 @@ def demo_targets_seed(*, program: Program) -> int:
     Idempotent: returns how many were created."""
     paired = set(Pairing.objects.active().filter(program=program).values_list("weak_county", flat=True))
     created = 0
-    for county in (
-        ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK, county__in=paired).select_related("county")
+    for county in ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK, county__in=paired).select_related(
+        "county"
     ):
         for year in YEARS:
             for metric, indicator, threshold, direction, target, title in SAMPLE_TARGETS:

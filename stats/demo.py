@@ -48,9 +48,7 @@ def demo_statistics_seed(*, program: Program) -> int:
     if program.province_id is None or demo_statistics_present(program=program):
         return 0
     rng = random.Random(2024)
-    weak = set(
-        ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK).values_list("county_id", flat=True)
-    )
+    weak = set(ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK).values_list("county_id", flat=True))
     counties = list(Region.objects.counties().filter(adcode__startswith=program.province_id[:2]).order_by("adcode"))
     values: list[StatValue] = []
     province_gdp = Decimal(0)

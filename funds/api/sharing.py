@@ -25,9 +25,7 @@ from . import sharing_serializers as s
 TAGS = ["funds"]
 
 
-class _ListRetrieveCreateViewSet(
-    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet
-):
+class _ListRetrieveCreateViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """List, retrieve and create. Creation parses ``input_serializer_class``, calls ``create_with`` (a service; its
     ``ValidationError`` becomes a 400 with the field messages) and answers with the row as the detail shows it."""
 

@@ -44,9 +44,7 @@ class FundContributionSerializer(serializers.ModelSerializer):
 
 
 class FundContributionCreateSerializer(serializers.Serializer):
-    fund = serializers.PrimaryKeyRelatedField(
-        queryset=Fund.objects.all(), help_text=_("Id of a pair industry fund.")
-    )
+    fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.all(), help_text=_("Id of a pair industry fund."))
     county = SlugRelatedField(
         slug_field="adcode",
         queryset=Region.objects.filter(level=RegionLevel.COUNTY),
@@ -81,9 +79,7 @@ class FundInvestmentSerializer(serializers.ModelSerializer):
 
 
 class FundInvestmentCreateSerializer(serializers.Serializer):
-    fund = serializers.PrimaryKeyRelatedField(
-        queryset=Fund.objects.all(), help_text=_("Id of a pair industry fund.")
-    )
+    fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.all(), help_text=_("Id of a pair industry fund."))
     project = serializers.PrimaryKeyRelatedField(
         queryset=Project.objects.all(), help_text=_("Id of a project of the fund's pairing.")
     )

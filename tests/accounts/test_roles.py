@@ -124,10 +124,17 @@ def test_officer_gives_a_role_on_the_users_admin_page(client, officer, county):
     assert page.status_code == 200
 
     form = {
-        "username": "zhou", "password": user.password, "is_active": "on", "date_joined_0": "2025-01-01",
-        "date_joined_1": "00:00:00", "membership-TOTAL_FORMS": "1", "membership-INITIAL_FORMS": "0",
-        "membership-MIN_NUM_FORMS": "0", "membership-MAX_NUM_FORMS": "1",
-        "membership-0-role": "liaison", "membership-0-county": "371328",
+        "username": "zhou",
+        "password": user.password,
+        "is_active": "on",
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "00:00:00",
+        "membership-TOTAL_FORMS": "1",
+        "membership-INITIAL_FORMS": "0",
+        "membership-MIN_NUM_FORMS": "0",
+        "membership-MAX_NUM_FORMS": "1",
+        "membership-0-role": "liaison",
+        "membership-0-county": "371328",
     }
     response = client.post(url, form)
 

@@ -103,9 +103,7 @@ def test_table_view_and_download_hold_the_rows_of_the_api(browser, live_server, 
     section.locator("[data-action=table]").click()
     table_rows = section.locator(".table-view tbody tr")
     assert section.locator(".table-view").is_visible()
-    api_rows = page.evaluate(
-        "() => fetch('/api/v1/reports/gap-bars/?program=sd-2024&period=2025').then(r => r.json())"
-    )
+    api_rows = page.evaluate("() => fetch('/api/v1/reports/gap-bars/?program=sd-2024&period=2025').then(r => r.json())")
     assert table_rows.count() == len(api_rows) > 0
     assert "台儿庄区" in section.locator(".table-view").inner_text()
     screenshot(page, "dashboard-table-view")

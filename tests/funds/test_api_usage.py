@@ -60,8 +60,12 @@ def plan(program, pairing_a, pairing_b):
     signed = ProjectFactory(pairing=pairing_a, stage=Stage.SIGNED, code="TEZ-001")
     for project, amount in ((signed, "100000000.00"), (None, "50000000.50")):
         bond_issue_create(
-            quota=quota_a, amount=Decimal(amount), issue_date=dt.date(2025, 6, 1), term_years=10,
-            rate_pct=Decimal("2.300"), project=project,
+            quota=quota_a,
+            amount=Decimal(amount),
+            issue_date=dt.date(2025, 6, 1),
+            term_years=10,
+            rate_pct=Decimal("2.300"),
+            project=project,
         )
     return plan
 
@@ -168,7 +172,9 @@ def test_fund_usage_query_count_does_not_grow_with_counties(officer_client, fund
         officer_client.get(fund_url(fund))
     for _ in range(5):
         allocation_create(
-            fund=fund, county=PairingFactory(program=program).weak_county, amount=Decimal("1000.00"),
+            fund=fund,
+            county=PairingFactory(program=program).weak_county,
+            amount=Decimal("1000.00"),
             allocated_on=dt.date(2025, 3, 1),
         )
 

@@ -41,7 +41,10 @@ def fund(program, pairing_a, pairing_b):
     """2亿 in 2025: 台儿庄 5000万 allocated, 1234万5678.91 paid; 蒙阴 3000万 allocated, 1000万 paid."""
     fund = FundFactory(program=program, year=2025, total=Decimal("200000000.00"))
     to_a = allocation_create(
-        fund=fund, county=pairing_a.weak_county, amount=Decimal("50000000.00"), allocated_on=dt.date(2025, 3, 1),
+        fund=fund,
+        county=pairing_a.weak_county,
+        amount=Decimal("50000000.00"),
+        allocated_on=dt.date(2025, 3, 1),
         document_no="鲁财预〔2025〕1号",
     )
     to_b = allocation_create(
@@ -66,8 +69,12 @@ def plan(program, pairing_a, pairing_b):
     )
     for project, amount in ((signed, "100000000.00"), (started, "50000000.00")):
         bond_issue_create(
-            quota=quota_a, amount=Decimal(amount), issue_date=dt.date(2025, 6, 1), term_years=10,
-            rate_pct=Decimal("2.300"), project=project,
+            quota=quota_a,
+            amount=Decimal(amount),
+            issue_date=dt.date(2025, 6, 1),
+            term_years=10,
+            rate_pct=Decimal("2.300"),
+            project=project,
         )
     plan.refresh_from_db()
     return plan
@@ -230,8 +237,18 @@ def test_fund_overview_workbook_totals_equal_the_selector(client, finance, fund)
     summary, counties = book["资金概况"], book["分县情况"]
     assert header(summary)[:6] == ["年度", "资金名称", "类型", "帮扶计划", "资金总额(元)", "资金总额(万元)"]
     assert header(counties) == [
-        "年度", "资金名称", "县(市、区)", "行政区划代码", "分配笔数", "已分配(元)", "已分配(万元)", "已拨付(元)",
-        "已拨付(万元)", "未拨付(元)", "未拨付(万元)", "拨付率",
+        "年度",
+        "资金名称",
+        "县(市、区)",
+        "行政区划代码",
+        "分配笔数",
+        "已分配(元)",
+        "已分配(万元)",
+        "已拨付(元)",
+        "已拨付(万元)",
+        "未拨付(元)",
+        "未拨付(万元)",
+        "拨付率",
     ]
     assert summary.freeze_panes == counties.freeze_panes == "A2"
 

@@ -103,8 +103,10 @@ def test_uncapped_split_sums_exactly_and_is_largest_remainder(total, weights):
     assert_whole_fen_and_exact_sum(total, shares)
     for key, share in shares.items():
         assert abs(Fraction(share) - exact[key]) < FEN, (key, share, exact[key])
-        assert Fraction(share) in {exact[key] - fraction_of_fen(exact[key]) * FEN,
-                                   exact[key] - fraction_of_fen(exact[key]) * FEN + FEN}
+        assert Fraction(share) in {
+            exact[key] - fraction_of_fen(exact[key]) * FEN,
+            exact[key] - fraction_of_fen(exact[key]) * FEN + FEN,
+        }
     # Hamilton: nobody left without the extra fen has a better claim (a larger remainder, or an equal one and a
     # smaller adcode) than somebody who got it.
     got = {key for key, share in shares.items() if Fraction(share) > exact[key]}
@@ -221,8 +223,12 @@ class TestSplitByHand:
         shares = split_largest_remainder(D("1.00"), dict.fromkeys(keys, D(1)))
 
         assert shares == {
-            "370322": D("0.17"), "370405": D("0.17"), "371328": D("0.17"), "371423": D("0.17"),
-            "371428": D("0.16"), "371603": D("0.16"),
+            "370322": D("0.17"),
+            "370405": D("0.17"),
+            "371328": D("0.17"),
+            "371423": D("0.17"),
+            "371428": D("0.16"),
+            "371603": D("0.16"),
         }
 
     def test_the_tie_order_can_be_given(self):
@@ -400,7 +406,12 @@ class TestIncrementBasis:
             steps = result.as_json()["explainer"]
 
         assert [step["code"] for step in steps] == [
-            "surplus", "eligibility", "weights", "exact_shares", "rounding", "result",
+            "surplus",
+            "eligibility",
+            "weights",
+            "exact_shares",
+            "rounding",
+            "result",
         ]
         surplus, eligibility, weights, exact, rounding, final = steps
         assert surplus == {
@@ -416,9 +427,7 @@ class TestIncrementBasis:
         assert weights["weights"][0]["formula"] == "440000000.00 − 400000000.00 = 40000000.00"
         assert weights["formula"] == "40000000.00 + 30000000.00 + 20000000.00 = 90000000.00"
         assert exact["step"] == "Exact share = surplus × weight ÷ Σ weights"
-        assert exact["shares"][0]["formula"] == (
-            "36550000.00 × 40000000.00 ÷ 90000000.00 = 16244444.4444444444"
-        )
+        assert exact["shares"][0]["formula"] == ("36550000.00 × 40000000.00 ÷ 90000000.00 = 16244444.4444444444")
         assert rounding["step"] == "Rounding: largest remainder, 1 fen handed out by remainder"
         assert rounding["truncated_total"] == "36549999.99"
         assert rounding["formula"] == "36550000.00 − 36549999.99 = 0.01"
@@ -493,9 +502,7 @@ def test_rate_basis_with_a_threshold():
     assert result.total_weight == D("30.0")
     rows = {row.adcode: row for row in result.counties}
     assert rows["371423"].extra_fen
-    assert {code for code in (rows["371428"].reason_code, rows["371603"].reason_code)} == {
-        "growth_not_above_threshold"
-    }
+    assert {code for code in (rows["371428"].reason_code, rows["371603"].reason_code)} == {"growth_not_above_threshold"}
     with translation.override("en"):
         assert str(rows["371428"].reason) == "Main-tax growth of 5.0% is not above the threshold of 5%."
         weights = result.as_json()["explainer"][2]
@@ -558,9 +565,16 @@ class TestCapWithResharing:
             steps = result.as_json()["explainer"]
 
         assert [step["code"] for step in steps] == [
-            "surplus", "eligibility", "weights",
-            "exact_shares", "cap", "exact_shares", "cap", "exact_shares",
-            "rounding", "result",
+            "surplus",
+            "eligibility",
+            "weights",
+            "exact_shares",
+            "cap",
+            "exact_shares",
+            "cap",
+            "exact_shares",
+            "rounding",
+            "result",
         ]
         first_cap, second_cap = (step for step in steps if step["code"] == "cap")
         assert first_cap["capped"] == [

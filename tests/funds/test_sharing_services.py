@@ -236,10 +236,14 @@ class TestParkLedger:
             THIRD: (Decimal("0.00"), Decimal("333400.01")),
         }
         totals = entry.shares.aggregate(tax=Sum("tax"), output=Sum("output"))
-        assert totals == {"tax": entry.tax, "output": entry.output} == {
-            "tax": Decimal("1000000.01"),
-            "output": Decimal("1000000.01"),
-        }
+        assert (
+            totals
+            == {"tax": entry.tax, "output": entry.output}
+            == {
+                "tax": Decimal("1000000.01"),
+                "output": Decimal("1000000.01"),
+            }
+        )
         assert entry.recorded_by == officer
 
     def test_equal_remainders_go_to_the_smaller_adcode(self, park):

@@ -70,9 +70,7 @@ def _models_with_sample_flag() -> list[type[models.Model]]:
 def _counts() -> dict[str, int]:
     # The audit history keeps the deleted demo rows' past, so history tables only grow: leave them out.
     return {
-        m._meta.label: m.objects.count()
-        for m in apps.get_models()
-        if not m._meta.object_name.startswith("Historical")
+        m._meta.label: m.objects.count() for m in apps.get_models() if not m._meta.object_name.startswith("Historical")
     }
 
 

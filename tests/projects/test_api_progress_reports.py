@@ -204,7 +204,6 @@ def test_a_liaison_asking_to_approve_is_told_403_before_any_precondition(liaison
     assert response.status_code == 403
 
 
-
 def test_a_closed_month_is_given_as_the_lock_reason_in_lists_and_details(officer, report_a, report_b):
     """The list reads whether each report's month is closed with the reports themselves (one query for the page)."""
     ClosedPeriod.objects.create(program=report_a.project.pairing.program, period="2025-10")

@@ -102,18 +102,37 @@ def _cooperation(program: Program) -> None:
     taierzhuang = Pairing.objects.get(program=program, weak_county=TAIERZHUANG)
     mengyin = Pairing.objects.get(program=program, weak_county=MENGYIN)
     started = ProjectFactory(
-        pairing=taierzhuang, code="TEZ-1", stage=Stage.STARTED, planned_investment=3 * YI,
-        signed_date=dt.date(2025, 1, 15), actual_start_date=dt.date(2025, 5, 10),
+        pairing=taierzhuang,
+        code="TEZ-1",
+        stage=Stage.STARTED,
+        planned_investment=3 * YI,
+        signed_date=dt.date(2025, 1, 15),
+        actual_start_date=dt.date(2025, 5, 10),
     )
-    ProjectFactory(pairing=taierzhuang, code="TEZ-2", stage=Stage.SIGNED, planned_investment=Decimal("1.5") * YI,
-                   signed_date=dt.date(2025, 6, 1))
+    ProjectFactory(
+        pairing=taierzhuang,
+        code="TEZ-2",
+        stage=Stage.SIGNED,
+        planned_investment=Decimal("1.5") * YI,
+        signed_date=dt.date(2025, 6, 1),
+    )
     producing = ProjectFactory(
-        pairing=taierzhuang, code="TEZ-3", stage=Stage.PRODUCING, planned_investment=YI,
-        signed_date=dt.date(2024, 10, 10), actual_start_date=dt.date(2024, 12, 1),
+        pairing=taierzhuang,
+        code="TEZ-3",
+        stage=Stage.PRODUCING,
+        planned_investment=YI,
+        signed_date=dt.date(2024, 10, 10),
+        actual_start_date=dt.date(2024, 12, 1),
         actual_production_date=dt.date(2025, 9, 1),
     )
-    ProjectFactory(pairing=taierzhuang, code="TEZ-X", stage=Stage.SIGNED, health=Health.TERMINATED,
-                   planned_investment=5 * YI, signed_date=dt.date(2025, 2, 1))
+    ProjectFactory(
+        pairing=taierzhuang,
+        code="TEZ-X",
+        stage=Stage.SIGNED,
+        health=Health.TERMINATED,
+        planned_investment=5 * YI,
+        signed_date=dt.date(2025, 2, 1),
+    )
     ProjectFactory(pairing=mengyin, code="MY-1", stage=Stage.PIPELINE, planned_investment=5000 * WAN, signed_date=None)
     _approved(started, "2025-11", Decimal("1.2") * YI)
     _approved(started, "2026-01", 2 * YI)  # after the year: not counted
@@ -278,9 +297,7 @@ def test_progress_is_written_as_the_steps_go(small, monkeypatch):
     seen = []
 
     def look(step):
-        row = EvaluationReport.objects.filter(program=small, status=ReportStatus.RUNNING).values(
-            "progress", "step"
-        )
+        row = EvaluationReport.objects.filter(program=small, status=ReportStatus.RUNNING).values("progress", "step")
         seen.append((step, *row.get().values()))
 
     real_charts, real_html = evaluation.evaluation_charts, evaluation.evaluation_html

@@ -45,15 +45,54 @@ PAIRS = [
 WEAK = [weak for _strong, weak in PAIRS]
 TAIERZHUANG, ZHANHUA, MENGYIN, WUCHENG, QINGYUN, GAOQING, S1, S2, S3, S4 = WEAK
 
-GDP_2024 = {TAIERZHUANG: 190, ZHANHUA: 189, WUCHENG: 188, QINGYUN: 187, GAOQING: 186, MENGYIN: 185,
-            S1: 184, S2: 183, S3: 182, S4: 181}
-GDP_2025 = {TAIERZHUANG: 193, ZHANHUA: 192, WUCHENG: 191, QINGYUN: 190, GAOQING: 198, MENGYIN: 197,
-            S1: 189, S2: Decimal("193.5"), S3: 194, S4: 188}
-GDP_GROWTH = {TAIERZHUANG: "5.581", ZHANHUA: "5.4", WUCHENG: "5.4", QINGYUN: "5.4", GAOQING: "5.77",
-              MENGYIN: "5.028", S1: "5.4", S2: "5.4", S3: "5.4", S4: "5.21"}
-EXPECTED_RANKS = {GAOQING: (131, 125), MENGYIN: (132, 126), S3: (135, 129), S2: (134, 130),
-                  TAIERZHUANG: (127, 131), ZHANHUA: (128, 132), WUCHENG: (129, 133), QINGYUN: (130, 134),
-                  S1: (133, 135), S4: (136, 136)}
+GDP_2024 = {
+    TAIERZHUANG: 190,
+    ZHANHUA: 189,
+    WUCHENG: 188,
+    QINGYUN: 187,
+    GAOQING: 186,
+    MENGYIN: 185,
+    S1: 184,
+    S2: 183,
+    S3: 182,
+    S4: 181,
+}
+GDP_2025 = {
+    TAIERZHUANG: 193,
+    ZHANHUA: 192,
+    WUCHENG: 191,
+    QINGYUN: 190,
+    GAOQING: 198,
+    MENGYIN: 197,
+    S1: 189,
+    S2: Decimal("193.5"),
+    S3: 194,
+    S4: 188,
+}
+GDP_GROWTH = {
+    TAIERZHUANG: "5.581",
+    ZHANHUA: "5.4",
+    WUCHENG: "5.4",
+    QINGYUN: "5.4",
+    GAOQING: "5.77",
+    MENGYIN: "5.028",
+    S1: "5.4",
+    S2: "5.4",
+    S3: "5.4",
+    S4: "5.21",
+}
+EXPECTED_RANKS = {
+    GAOQING: (131, 125),
+    MENGYIN: (132, 126),
+    S3: (135, 129),
+    S2: (134, 130),
+    TAIERZHUANG: (127, 131),
+    ZHANHUA: (128, 132),
+    WUCHENG: (129, 133),
+    QINGYUN: (130, 134),
+    S1: (133, 135),
+    S4: (136, 136),
+}
 EXPECTED_GAPS = {"gdp": "0.4", "fai": "11.6", "gpbr": "3.8", "tax": "5.8"}
 EXPECTED_GROUP = {"gdp": "5.4", "fai": "14.6", "gpbr": "6.3", "tax": "7.3"}
 PROVINCE_GROWTH = {"gdp": "5.0", "fai": "3.0", "gpbr": "2.5", "tax": "1.5"}

@@ -303,8 +303,10 @@ def test_damaged_xlsx_is_one_problem(regions):
 
 
 def test_gb18030_csv(regions):
-    data = csv_bytes([["370405", "gdp", "2025", "19300000000", "5.581", "枣庄市2025年国民经济和社会发展统计公报"]],
-                     encoding="gb18030")
+    data = csv_bytes(
+        [["370405", "gdp", "2025", "19300000000", "5.581", "枣庄市2025年国民经济和社会发展统计公报"]],
+        encoding="gb18030",
+    )
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     report = do_import(data)
@@ -327,10 +329,7 @@ def test_release_and_as_of_columns(regions):
     ]
     report = do_import(csv_bytes(rows, header=header))
     assert report.created == 4
-    got = {
-        (v.region_id, v.release): v.as_of
-        for v in StatValue.objects.all()
-    }
+    got = {(v.region_id, v.release): v.as_of for v in StatValue.objects.all()}
     assert got == {
         ("370405", "preliminary"): dt.date(2026, 1, 20),
         ("370405", "revised"): dt.date(2026, 9, 30),

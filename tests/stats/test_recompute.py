@@ -626,8 +626,15 @@ def generated_figures(seed: int) -> None:
                     growth = "3.3"
                 put(code, indicator, period, level, growth=growth, as_of=dt.date(int(period[:4]) + 1, 1, 20))
                 if rng.random() < 0.1:
-                    put(code, indicator, period, rng.randrange(1, 40) * 5, growth=growth, release="revised",
-                        as_of=dt.date(int(period[:4]) + 1, 9, 30))
+                    put(
+                        code,
+                        indicator,
+                        period,
+                        rng.randrange(1, 40) * 5,
+                        growth=growth,
+                        release="revised",
+                        as_of=dt.date(int(period[:4]) + 1, 9, 30),
+                    )
     for period in periods:
         put(SHANDONG, "gdp", period, 10_000 + len(period), growth="5.1")
         put(SHANDONG, "gpbr", period, rng.randrange(900, 1100))
@@ -642,8 +649,7 @@ def test_sql_and_python_give_the_same_results(require_postgres):
     outcome = gaps_recompute()
 
     expected = {
-        (row.region_id, row.indicator, row.period): row
-        for row in services._compute(effective_values(), periods=None)
+        (row.region_id, row.indicator, row.period): row for row in services._compute(effective_values(), periods=None)
     }
     stored = {(row.region_id, row.indicator, row.period): row for row in GapResult.objects.all()}
     assert outcome.rows == len(expected) == len(stored) > 900
