@@ -186,20 +186,8 @@ class GeneratedDocumentAdmin(TrackerModelAdmin):
     """Admin of documents that only their service writes (bulletins, evaluation reports): listed and read, generated
     from the admin's own form by whoever may add them, never added, edited or deleted by hand.
 
-    These documents hold every county's figures, so only the provincial roles (officers, finance officers, leaders)
-    meet them here, whatever model permissions another account was given by hand: a liaison made staff gets 403."""
-
-    @staticmethod
-    def _provincial(request: HttpRequest) -> bool:
-        from accounts.access import access_for
-
-        return access_for(request.user).sees_everything
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._provincial(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return self._provincial(request) and super().has_view_permission(request, obj)
+    These documents hold every county's figures; the admin site itself admits the provincial roles only
+    (``config.admin_site.TrackerAdminSite.has_permission``), whatever permissions an account was given by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -211,7 +199,7 @@ class GeneratedDocumentAdmin(TrackerModelAdmin):
         return False
 
     def has_generate_permission(self, request: HttpRequest) -> bool:
-        return self._provincial(request) and request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
 
     def _url(self, name: str, *args: Any) -> str:
         """The admin URL ``<app>_<model>_<name>`` of this model (changelist, change, and the admin's own views)."""

@@ -88,16 +88,20 @@ def project_search_q(term: str) -> Q:
     )
 
 
+def _keys_or_subquery(keys: QuerySet) -> list | QuerySet:
+    """The keys themselves when they are few — the planner then reads each row by index, where the estimate of a
+    LIKE would mislead it into walking the list's order index — else the subquery."""
+    found = list(keys[: SEARCH_KEYS_INLINE + 1])
+    return found if len(found) <= SEARCH_KEYS_INLINE else keys
+
+
 def report_search_q(term: str) -> Q:
     """Reports of a project whose code, name or enterprise contains ``term``, or whose month contains it (only digits
     and hyphens can: a month is YYYY-MM)."""
     projects = Project.objects.filter(
         Q(code__icontains=term) | Q(name__icontains=term) | Q(enterprise__icontains=term)
     ).values_list("pk", flat=True)
-    # The keys themselves when they are few (the planner then reads each project's reports by index), else the
-    # subquery.
-    found = list(projects[: SEARCH_KEYS_INLINE + 1])
-    condition = Q(project_id__in=found if len(found) <= SEARCH_KEYS_INLINE else projects)
+    condition = Q(project_id__in=_keys_or_subquery(projects))
     if PERIOD_TEXT.fullmatch(term):
         condition |= Q(period__icontains=term)
     return condition
@@ -182,11 +186,8 @@ class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         for term in search_terms(search_term):
-            condition = project_search_q(term)
-            # The keys themselves when they are few: the planner, misled by the estimate of a LIKE, would otherwise
-            # walk the list's order index filtering each project rather than sort the few it finds.
-            found = list(Project.objects.filter(condition).values_list("pk", flat=True)[: SEARCH_KEYS_INLINE + 1])
-            queryset = queryset.filter(pk__in=found) if len(found) <= SEARCH_KEYS_INLINE else queryset.filter(condition)
+            found = Project.objects.filter(project_search_q(term)).values_list("pk", flat=True)
+            queryset = queryset.filter(pk__in=_keys_or_subquery(found))
         return queryset, False
 
     money_planned_investment = money_column("planned_investment", _("planned investment"))
