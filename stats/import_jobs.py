@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from .importers import FileRejected
 from .models import ImportBatch, ImportJob, ImportJobStatus
-from .reading import Limits, Problem, size_text
+from .reading import Limits, check_file
 from .services import ImportReport, indicators_import, pairings_import
 
 logger = logging.getLogger(__name__)
@@ -50,23 +49,10 @@ IMPORTERS: dict[str, Callable[..., ImportReport]] = {
 
 def import_job_request(*, kind: str, upload: UploadedFile, by=None) -> ImportJob:
     """Store ``upload`` as a queued import job of ``kind``; the task is enqueued when the caller's transaction
-    commits. The file's size is checked against the import limit first (``FileRejected`` on line 1)."""
-    limit = Limits.from_settings().max_bytes
-    if upload.size is None or upload.size > limit:
-        raise FileRejected(
-            [
-                Problem(
-                    1,
-                    _("the file is %(size)s; an import may be at most %(limit)s")
-                    % {"size": size_text(upload.size or 0), "limit": size_text(limit)},
-                )
-            ]
-        )
+    commits. The file's type and size are checked first, as the reading does (``FileRejected`` on line 1)."""
+    suffix = check_file(upload.name or "", upload.size, Limits.from_settings())
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}")
-    suffix = PurePath(upload.name or "").suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise FileRejected([Problem(1, _("only .csv and .xlsx files can be imported"))])
     import_jobs_give_up_stale()
     job = ImportJob(kind=kind, filename=(upload.name or "")[:255], size=upload.size, requested_by=by)
     with transaction.atomic():

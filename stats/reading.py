@@ -95,22 +95,29 @@ def stream_size(stream: BinaryIO) -> int:
     return end - start
 
 
-def read_lines(
-    stream: BinaryIO, filename: str, *, limits: Limits | None = None, progress: Progress | None = None
-) -> Iterator[tuple[int, list[str]]]:
-    """Every line of the file (the header is line 1) as a list of stripped text cells, the trailing empty cells of a
-    line dropped. Raises ``FileRejected`` at the first thing beyond ``limits`` (settings by default)."""
-    limits = limits or Limits.from_settings()
+def check_file(filename: str, size: int, limits: Limits) -> str:
+    """The file's suffix (``.csv`` or ``.xlsx``) if a file of that name and size may be imported at all, before any
+    of it is read; ``FileRejected`` on line 1 otherwise."""
     suffix = PurePath(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise _reject(1, _("only .csv and .xlsx files can be imported"))
-    size = stream_size(stream)
     if size > limits.max_bytes:
         raise _reject(
             1,
             _("the file is %(size)s; an import may be at most %(limit)s")
             % {"size": size_text(size), "limit": size_text(limits.max_bytes)},
         )
+    return suffix
+
+
+def read_lines(
+    stream: BinaryIO, filename: str, *, limits: Limits | None = None, progress: Progress | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """Every line of the file (the header is line 1) as a list of stripped text cells, the trailing empty cells of a
+    line dropped. Raises ``FileRejected`` at the first thing beyond ``limits`` (settings by default)."""
+    limits = limits or Limits.from_settings()
+    size = stream_size(stream)
+    suffix = check_file(filename, size, limits)
     lines = _xlsx_lines(stream, limits, progress) if suffix == ".xlsx" else _csv_lines(stream, size, limits, progress)
     with closing(lines):
         yield from _bounded(lines, limits)
