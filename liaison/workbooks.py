@@ -35,6 +35,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -175,7 +176,8 @@ def _cell_value(column: Column, value):
         return None
     if isinstance(value, int):
         return value
-    return spreadsheet_text(str(value))
+    # Characters XML cannot hold (control characters) are dropped: openpyxl would refuse the whole file.
+    return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def build_workbook(*, lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
@@ -191,7 +193,7 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
     locked = Protection(locked=True)
     unlocked = Protection(locked=False)
 
-    sheet.append([_("Month reported"), period, _("County"), spreadsheet_text(county_name)])
+    sheet.append([_("Month reported"), period, _("County"), _cell_value(COLUMNS[0], county_name)])
     for cell in sheet[1]:
         cell.font = HEADER_FONT
         cell.number_format = TEXT_FORMAT
