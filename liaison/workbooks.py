@@ -51,8 +51,9 @@ SALT = "liaison.workbooks.row"
 LANGUAGE = "zh-hans"
 HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1
-# A county reports on tens of projects; a workbook of more rows than this is not one the tracker made.
-MAX_ROWS = 2000
+# A county reports on tens of projects; a workbook of more rows than this is not one the tracker made. An upload is
+# checked and saved within its request (about 50 ms a row on SQLite), so this also bounds how long it holds a worker.
+MAX_ROWS = 300
 MAX_BYTES = 5_000_000
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")

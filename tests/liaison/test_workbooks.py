@@ -440,3 +440,28 @@ class TestAccess:
         assert "TEZ-001" in body
         assert reverse("liaison:workbook_download", args=[due_period]) in body
         assert len(COLUMNS) == len(KEYS)
+
+
+class TestQueries:
+    def test_the_download_reads_the_same_number_of_queries_for_3_or_30_projects(
+        self, client_a, pairing_a, today, due_period
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def projects(n: int, start: int) -> None:
+            for number in range(start, start + n):
+                project = ProjectFactory(
+                    pairing=pairing_a, code=f"Q-{number:03d}", signed_date=today - dt.timedelta(days=400)
+                )
+                ProgressReportFactory(project=project, period=period_add(due_period, -1))
+
+        projects(3, 0)
+        with CaptureQueriesContext(connection) as few:
+            download(client_a, due_period)
+        projects(27, 3)
+        with CaptureQueriesContext(connection) as many:
+            sheet = download(client_a, due_period).worksheets[0]
+
+        assert sheet.max_row == FIRST_ROW + 29
+        assert len(many) == len(few)
