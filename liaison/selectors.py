@@ -300,10 +300,17 @@ def report_threads(project: Project) -> list[ReportThread]:
 
 
 def plan_against_actual(project: Project, latest: ProgressReport | None) -> dict[str, object]:
-    """Investment (approved, and as last reported) against the plan, and the planned dates against the actual."""
+    """Investment (approved, and as last reported) against the plan, and the project's stages reached (the planned
+    dates against the actual ones are the project's own fields)."""
     planned = project.planned_investment or Decimal(0)
     share = int(project.completed_investment * 100 / planned) if planned > 0 else None
+    current = Stage.order(project.stage)
+    steps = [
+        (label, "done" if index < current else "current" if index == current else "todo")
+        for index, label in enumerate(Stage.labels)
+    ]
     return {
+        "steps": steps,
         "planned_investment": project.planned_investment,
         "completed_investment": project.completed_investment,
         "share": share,

@@ -88,6 +88,8 @@ class TestContent:
         assert plan["planned_investment"] == Decimal("150000000.00")
         assert plan["completed_investment"] == Decimal("40000000.00")
         assert plan["share"] == 26
+        assert [state for _label, state in plan["steps"]] == ["done", "done", "current", "todo", "todo"]
+        assert 'aria-current="step"' in body
         assert "15000.00 万元" in body and "4000.00 万元" in body
         assert project_a.actual_start_date.isoformat() in body
         assert "2025-06-01" in body  # the planned start
