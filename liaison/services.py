@@ -28,6 +28,7 @@ from projects.reports import (
 
 from . import workbooks
 from .forms import SERVICE_FIELD_ALIASES
+from .selectors import WorkbookLine, last_report_before
 from .workbooks import CellError, Sheet, WorkbookRejected
 
 
@@ -82,16 +83,18 @@ class WorkbookOutcome:
     created: list[ProgressReport] = field(default_factory=list)
     updated: list[ProgressReport] = field(default_factory=list)
     unchanged: list[ProgressReport] = field(default_factory=list)
+    skipped: list[Project] = field(default_factory=list)  # rows left as downloaded: not reported now
 
 
 def month_workbook_import(*, sheet: Sheet, county: str, by, today: dt.date | None = None) -> WorkbookOutcome:
-    """Save every row of an uploaded month workbook as a draft report, all or nothing.
+    """Save every row of an uploaded month workbook as a draft report, all or nothing. A row left as it was
+    downloaded, this month's investment empty, is skipped: the project is not reported on now.
 
-    Each row is checked by ``ReportForm`` (the form's rules) and saved by ``progress_report_save`` (the service's
-    rules), inside one transaction: if any row breaks a rule, everything is rolled back and ``WorkbookRejected``
-    names each bad cell. The reports are saved, not submitted. A row must carry the check code the tracker wrote for
-    its project, month and report version (``liaison.workbooks.row_check``), and its project must be located in
-    ``county``."""
+        Each row is checked by ``ReportForm`` (the form's rules) and saved by ``progress_report_save`` (the service's
+        rules), inside one transaction: if any row breaks a rule, everything is rolled back and ``WorkbookRejected``
+        names each bad cell. The reports are saved, not submitted. A row must carry the check code the tracker wrote for
+        its project, month and report version (``liaison.workbooks.row_check``), and its project must be located in
+        ``county``."""
     today = today or timezone.localdate()
     errors: list[CellError] = []
     period = sheet.period
@@ -182,6 +185,11 @@ def _import_row(
     errors: list[CellError],
 ) -> None:
     report = ProgressReport.objects.filter(project=project, period=period).first()
+    if report is None and workbooks.untouched(
+        cells, WorkbookLine(project, None, last_report_before(project, period)), period
+    ):
+        outcome.skipped.append(project)
+        return
     form = workbooks.report_form(cells, project=project, report=report, period=period, version=version)
     if not form.is_valid():
         errors.extend(_form_errors(number, form.errors))

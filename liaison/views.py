@@ -262,14 +262,15 @@ def workbook(request: HttpRequest, access: Access) -> HttpResponse:
                     request,
                     _(
                         "The workbook for %(period)s was saved: %(created)d new drafts, %(updated)d drafts updated, "
-                        "%(unchanged)d reports already in review or approved left as they were. Check each draft and "
-                        "submit it."
+                        "%(unchanged)d reports already in review or approved left as they were, %(skipped)d projects "
+                        "left blank not reported. Check each draft and submit it."
                     )
                     % {
                         "period": sheet.period,
                         "created": len(outcome.created),
                         "updated": len(outcome.updated),
                         "unchanged": len(outcome.unchanged),
+                        "skipped": len(outcome.skipped),
                     },
                 )
                 return redirect("liaison:projects")

@@ -28,6 +28,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from django.conf import settings
@@ -202,9 +203,10 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
         [
             _(
                 "How to fill it in: amounts in 万元 (up to six decimals); dates as YYYY-MM-DD; type figures, not "
-                "formulas; do not change the grey cells; delete the rows of projects you do not report on now. "
-                "Upload the workbook on the liaison pages: nothing is saved unless every row is correct, and the "
-                "reports are saved as drafts to check and submit."
+                "formulas; do not change the grey cells. A project whose row is left as it was downloaded, with "
+                "this month's investment empty, is not reported now. Upload the workbook on the liaison pages: "
+                "nothing is saved unless every row is correct, and the reports are saved as drafts to check and "
+                "submit."
             )
         ]
     )
@@ -239,6 +241,7 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=KEYS.index("stage") + 1)
     sheet.protection.sheet = True
     sheet.protection.formatRows = False
+    sheet.protection.deleteRows = False
     sheet.protection.formatColumns = False
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -410,6 +413,25 @@ def form_data(cells: dict[str, str], *, period: str, version: int) -> dict[str, 
     data["period"] = period
     data["version"] = str(version)
     return data
+
+
+def _same(column: Column, typed: str, written) -> bool:
+    if column.wan:
+        try:
+            return (Decimal(typed) if typed else None) == (Decimal(wan_text(written)) if written is not None else None)
+        except InvalidOperation:
+            return False
+    return typed == ("" if written is None else str(spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", str(written)))))
+
+
+def untouched(cells: dict[str, str], line: WorkbookLine, period: str) -> bool:
+    """The row is as the workbook was written for ``line`` and this month's investment is empty: the project is not
+    reported on now. (A row with anything typed in it is checked, so a forgotten investment is named, not skipped.)"""
+    if cells["month_investment"]:
+        return False
+    with override(LANGUAGE):
+        written = _values(line, period)
+    return all(_same(column, cells[column.key], written[column.key]) for column in COLUMNS if column.editable)
 
 
 def report_form(cells: dict[str, str], *, project: Project, report, period: str, version: int) -> ReportForm:

@@ -212,6 +212,29 @@ class TestRoundTrip:
             "TEZ-001"
         ]
 
+    def test_a_row_left_as_downloaded_is_not_reported(self, client_a, project_a, project_a2, last_month, due_period):
+        workbook = download(client_a, due_period)
+        fill(workbook.worksheets[0], "TEZ-001", month_investment=1, cumulative_investment=1)
+
+        response = upload(client_a, workbook)
+
+        assert response.status_code == 302
+        assert list(ProgressReport.objects.filter(period=due_period).values_list("project__code", flat=True)) == [
+            "TEZ-001"
+        ]
+
+    def test_a_row_changed_without_this_months_investment_is_named(
+        self, client_a, project_a, project_a2, last_month, due_period
+    ):
+        workbook = download(client_a, due_period)
+        fill(workbook.worksheets[0], "TEZ-002", cumulative_investment=2500)
+
+        response = upload(client_a, workbook)
+
+        assert response.status_code == 400
+        assert errors_of(response) == ["Row 5 本月完成投资（万元）: This field is required."]
+        assert not ProgressReport.objects.filter(period=due_period).exists()
+
     def test_a_report_in_review_is_left_alone_unless_changed(self, client_a, liaison_a, project_a, due_period):
         data = ReportData(stage=Stage.SIGNED, cumulative_investment=Decimal(1000), month_investment=Decimal(1000))
         report = progress_report_submit(
