@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
-from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -59,6 +58,7 @@ MAX_BYTES = 5_000_000
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")
 MEDIA_TYPE = MEDIA_TYPES[XLSX]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what common.exports.spreadsheet_text defuses
 
 
 @dataclass(frozen=True)
@@ -397,6 +397,14 @@ def _choice_values(choices) -> dict[str, str]:
     return values
 
 
+def _unquoted(text: str) -> str:
+    """Text as typed before ``spreadsheet_text`` defused it on the way out: "'=x" back to "=x" (what a person wrote
+    is stored as it was; every later export defuses it again)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
 def form_data(cells: dict[str, str], *, period: str, version: int) -> dict[str, str]:
     """A row's cells as the data of ``ReportForm``, choices given by their labels turned into their values."""
     stages = _choice_values(Stage.choices)
@@ -404,7 +412,7 @@ def form_data(cells: dict[str, str], *, period: str, version: int) -> dict[str, 
     categories.update({"": "", _("None"): ""})
     with override(LANGUAGE):
         categories[_("None")] = ""
-    data = {key: cells[key] for key in FORM_FIELDS}
+    data = {key: _unquoted(cells[key]) for key in FORM_FIELDS}
     data["stage"] = stages.get(cells["stage"], cells["stage"])
     data["problem_category"] = categories.get(cells["problem_category"], cells["problem_category"])
     for key in ("actual_start_date", "actual_production_date"):
@@ -440,7 +448,3 @@ def report_form(cells: dict[str, str], *, project: Project, report, period: str,
 
 def download_name(period: str) -> str:
     return f"progress-{period}.xlsx"
-
-
-def max_upload_bytes() -> int:
-    return min(settings.IMPORT_MAX_BYTES, MAX_BYTES)

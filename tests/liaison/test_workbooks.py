@@ -143,6 +143,23 @@ class TestDownload:
         assert cell.data_type == "s"
         assert cell.value == '\'=HYPERLINK("http://x")'
 
+    def test_text_defused_on_the_way_out_is_stored_as_typed(self, client_a, project_a, due_period):
+        workbook = download(client_a, due_period)
+        fill(
+            workbook.worksheets[0],
+            "TEZ-001",
+            month_investment=1,
+            cumulative_investment=1,
+            problem_category="其他",
+            problems="'=土地指标+能耗指标",
+        )
+
+        assert upload(client_a, workbook).status_code == 302
+        assert ProgressReport.objects.get().problems == "=土地指标+能耗指标"
+        again = download(client_a, due_period).worksheets[0]
+        cell = again.cell(row=row_of(again, "TEZ-001"), column=column("problems"))
+        assert (cell.value, cell.data_type) == ("'=土地指标+能耗指标", "s")
+
     def test_a_future_month_is_not_offered(self, client_a, project_a, today):
         future = period_add(f"{today:%Y-%m}", 1)
 
