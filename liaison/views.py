@@ -12,17 +12,33 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import Access, access_for
 from pairing.models import Region
 from projects.models import ProgressReport, Project, ReportAttachment
-from projects.reports import StaleVersion, period_is_closed, report_lock_reason
+from projects.reports import StaleVersion, current_period, period_is_closed, report_lock_reason
+from projects.warnings import expected_periods, period_add
 
+from . import workbooks
 from .forms import ReportForm
-from .selectors import ReportState, due_day_of, previous_period, project_cards, recent_reports, reporting_month
-from .services import progress_report_file
+from .selectors import (
+    ReportState,
+    due_day_of,
+    last_report_before,
+    month_initial,
+    plan_against_actual,
+    previous_period,
+    project_cards,
+    recent_reports,
+    report_threads,
+    reporting_month,
+    stage_history,
+    workbook_lines,
+)
+from .services import month_workbook_import, progress_report_file
 
 
 def liaison_required(view):
@@ -114,8 +130,12 @@ def report_form(request: HttpRequest, access: Access, project_id: int, period: s
         context.update(lock_reason=lock, attachments=_attachments(report))
         return render(request, "liaison/report_readonly.html", context, status=409 if request.method == "POST" else 200)
 
+    last = last_report_before(project, period)
+    context["last"] = last
     if request.method != "POST":
-        context["form"] = ReportForm(project=project, report=report, period=period)
+        # A new report starts from last month's: only what changed is typed.
+        initial = month_initial(project, period, last) if report is None else None
+        context["form"] = ReportForm(project=project, report=report, period=period, **_initial(initial))
         context["attachments"] = _attachments(report)
         return render(request, "liaison/report_form.html", context)
 
@@ -158,6 +178,10 @@ def report_form(request: HttpRequest, access: Access, project_id: int, period: s
     return render(request, "liaison/report_form.html", context, status=status)
 
 
+def _initial(initial: dict[str, object] | None) -> dict[str, object]:
+    return {"initial": initial} if initial is not None else {}
+
+
 def _exists(project: Project, period: str) -> bool:
     return ProgressReport.objects.filter(project=project, period=period).exists()
 
@@ -173,3 +197,99 @@ def _with_version(form: ReportForm, version: int, project, report, period) -> Re
 
 def _attachments(report: ProgressReport | None) -> list[ReportAttachment]:
     return list(report.attachments.all()) if report is not None else []
+
+
+# --- The project page ---------------------------------------------------------------------------------------------
+
+
+@liaison_required
+def project_detail(request: HttpRequest, access: Access, project_id: int) -> HttpResponse:
+    """Plan against actual, the stage history, every report with its review as a thread, and the month's report."""
+    project = _project_of(access, project_id)
+    month = reporting_month(due_day=due_day_of(project.pairing.program_id), today=timezone.localdate())
+    threads = report_threads(project)
+    latest = threads[0].report if threads else None
+    month_report = next((thread.report for thread in threads if thread.report.period == month.period), None)
+    return render(
+        request,
+        "liaison/project.html",
+        {
+            "project": project,
+            "month": month,
+            "month_report": month_report,
+            "owes_month": month.period in expected_periods(project, through=month.period),
+            "plan": plan_against_actual(project, latest),
+            "stages": stage_history(project),
+            "threads": threads,
+        },
+    )
+
+
+# --- The month's workbook ---------------------------------------------------------------------------------------
+
+
+def _workbook_period(request: HttpRequest, today) -> str:
+    period = request.GET.get("period", "")
+    if workbooks.PERIOD.fullmatch(period) and period <= current_period(today):
+        return period
+    return previous_period(today)
+
+
+@liaison_required
+@require_http_methods(["GET", "POST"])
+def workbook(request: HttpRequest, access: Access) -> HttpResponse:
+    """Download the month's workbook; upload it filled in: every row a draft, or nothing saved and each bad cell
+    named."""
+    today = timezone.localdate()
+    period = _workbook_period(request, today)
+    context: dict[str, object] = {"county_name": _county_name(access), "period": period, "today": today}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("workbook")
+        if upload is None:
+            context["errors"] = [_("Choose the filled-in workbook to upload.")]
+            status = 400
+        else:
+            try:
+                sheet = workbooks.read_workbook(upload, upload.name or "")
+                outcome = month_workbook_import(sheet=sheet, county=access.county, by=request.user, today=today)
+            except workbooks.WorkbookRejected as rejected:
+                context["errors"] = [str(error) for error in rejected.errors]
+                context["file_name"] = upload.name
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The workbook for %(period)s was saved: %(created)d new drafts, %(updated)d drafts updated, "
+                        "%(unchanged)d reports already in review or approved left as they were, %(skipped)d projects "
+                        "left blank not reported. Check each draft and submit it."
+                    )
+                    % {
+                        "period": sheet.period,
+                        "created": len(outcome.created),
+                        "updated": len(outcome.updated),
+                        "unchanged": len(outcome.unchanged),
+                        "skipped": len(outcome.skipped),
+                    },
+                )
+                return redirect("liaison:projects")
+    context["lines"] = workbook_lines(county=access.county, period=period)
+    context["periods"] = [period_add(previous_period(today), -back) for back in range(0, 6)]
+    return render(request, "liaison/workbook.html", context, status=status)
+
+
+@liaison_required
+def workbook_download(request: HttpRequest, access: Access, period: str) -> HttpResponse:
+    today = timezone.localdate()
+    if period > current_period(today):
+        messages.error(request, _("The period %(period)s is in the future.") % {"period": period})
+        return redirect("liaison:workbook")
+    content = workbooks.build_workbook(
+        lines=workbook_lines(county=access.county, period=period), period=period, county_name=_county_name(access)
+    )
+    response = HttpResponse(content, content_type=workbooks.MEDIA_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=workbooks.download_name(period)
+    )
+    return response

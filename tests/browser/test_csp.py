@@ -176,6 +176,13 @@ def test_the_liaison_pages_work_under_the_policy(browser, live_server, demo, scr
     watched.sign_in("/liaison/login/", "liaison")
 
     watched.visit("/liaison/")
+    project = page.locator(".card-title a").first
+    if project.count():
+        with page.expect_navigation():
+            project.click()  # the project page
+        page.wait_for_load_state("load")
+    watched.visit("/liaison/workbook/")
+    watched.visit("/liaison/")
     link = page.locator("a.button").first
     if link.count():
         with page.expect_navigation():

@@ -144,6 +144,13 @@ def test_hostile_names_stay_text_on_the_liaison_pages(browser, live_server, host
         page.wait_for_selector("body", timeout=WAIT_MS)
         page.wait_for_timeout(300)
         assert PROJECT in page.inner_text("body", timeout=WAIT_MS)
+        page.locator(".card-title a").first.click(timeout=WAIT_MS)  # the project page
+        page.wait_for_url("**/liaison/projects/*/", timeout=WAIT_MS)
+        page.wait_for_timeout(300)
+        assert PROJECT in page.inner_text("body", timeout=WAIT_MS)
+        page.goto(f"{live_server.url}/liaison/workbook/", timeout=WAIT_MS)
+        page.wait_for_timeout(300)
+        assert PROJECT in page.inner_text("body", timeout=WAIT_MS)
         page.goto(f"{live_server.url}/dashboard/", timeout=WAIT_MS)
         wait_for_charts(page)
         for chart, series, predicate in TIPS:

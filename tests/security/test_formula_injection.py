@@ -24,12 +24,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
 
 from funds.factories import BondPlanFactory, FundFactory, PairIndustryFundFactory
 from funds.models import Fund
 from funds.services import allocation_create, bond_issue_create, bond_quota_assign, disbursement_create
 from projects.bulletins import bulletin_generate
 from projects.factories import ProjectFactory
+from projects.warnings import period_add
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +155,25 @@ def dashboard_csv(client, world: World) -> bytes:
     return done.stdout
 
 
+def liaison_workbook(client, world: World) -> bytes:
+    """The month's workbook a county liaison downloads: the projects' names and their last reported problems."""
+    from accounts.services import user_set_role
+    from liaison.selectors import previous_period
+    from projects.factories import ProgressReportFactory
+    from projects.models import Project
+
+    projects = list(Project.objects.filter(code__startswith="X-").order_by("code"))
+    period = previous_period(timezone.localdate())
+    for project, text in zip(projects, HOSTILE, strict=True):
+        ProgressReportFactory(project=project, period=period_add(period, -1), problem_category="other", problems=text)
+    user = get_user_model().objects.create_user("liaison-x", "x@example.org", "pw-liaison-x")
+    user_set_role(user=user, role="liaison", county=projects[0].county)
+    client.force_login(user)
+    response = client.get(reverse("liaison:workbook_download", args=[period]))
+    assert response.status_code == 200, response.content[:500]
+    return response.content
+
+
 # Every CSV and workbook the tracker writes: name → (how to get its bytes, how to read its cells).
 WRITERS: dict[str, tuple[Callable, Callable]] = {
     "api list csv": (lambda c, w: get(w, "/api/v1/projects/", {"format": "csv"}), csv_cells),
@@ -180,6 +203,7 @@ WRITERS: dict[str, tuple[Callable, Callable]] = {
         xlsx_cells,
     ),
     "monthly bulletin workbook": (lambda c, w: w.bulletin_workbook, xlsx_cells),
+    "liaison month workbook": (liaison_workbook, xlsx_cells),
     "dashboard chart csv (browser)": (dashboard_csv, csv_cells),
 }
 

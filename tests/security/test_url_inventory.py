@@ -29,6 +29,18 @@ PAGES: dict[str, tuple[str, str]] = {
     "liaison/": ("liaisons (their pairings' projects); others to the sign-in page", "tests/liaison/test_views.py"),
     "liaison/login/": ("anyone", "tests/liaison/test_views.py"),
     "liaison/logout/": ("anyone (POST)", "tests/liaison/test_views.py"),
+    "liaison/projects/<int:project_id>/": (
+        "the liaison of the project's county; 404 for any other project",
+        "tests/liaison/test_project_page.py",
+    ),
+    "liaison/workbook/": (
+        "liaisons (their county's projects only); others to the sign-in page or 403",
+        "tests/liaison/test_workbooks.py",
+    ),
+    "liaison/workbook/<liaison_period:period>.xlsx": (
+        "liaisons (their county's projects only); others to the sign-in page or 403",
+        "tests/liaison/test_workbooks.py",
+    ),
     "liaison/projects/<int:project_id>/reports/new/": (
         "the liaison of the project's county; 404 for any other project",
         "tests/liaison/test_views.py",
