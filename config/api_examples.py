@@ -60,6 +60,7 @@ def build_example_data() -> ExampleData:
     """The data set: fixed names, dates and amounts, so the examples read like the program's own records."""
     from accounts.models import Role
     from accounts.services import user_set_role
+    from demo.statistics import demo_statistics_seed
     from funds.factories import FundFactory, PairIndustryFundFactory
     from funds.reward_runs import reward_run_start
     from funds.services import (
@@ -81,7 +82,6 @@ def build_example_data() -> ExampleData:
     from projects.warnings import warnings_refresh
     from reporting.evaluation import evaluation_report_generate, evaluation_report_request
     from reporting.services import target_set
-    from stats.demo import demo_statistics_seed
 
     users = get_user_model().objects
     officer = users.create_superuser("officer", "officer@example.org", None, is_staff=True)

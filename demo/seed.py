@@ -26,6 +26,7 @@ from django.utils import timezone
 from faker import Faker
 
 from common.money import yuan
+from common.periods import month_of
 from funds.models import (
     Allocation,
     BondIssue,
@@ -48,6 +49,20 @@ from funds.services import (
     disbursement_create,
     fund_create,
 )
+from pairing.factories import ParkFactory, ParkPartnerFactory
+from pairing.models import (
+    CountyRole,
+    Pairing,
+    Park,
+    ParkKind,
+    ParkPartner,
+    ParkStatus,
+    Program,
+    ProgramCounty,
+    Region,
+    RegionLevel,
+)
+from pairing.services import pairing_create
 from projects.factories import (
     CrossCountyOrderFactory,
     FinanceSupportFactory,
@@ -73,21 +88,7 @@ from projects.models import (
     Stage,
 )
 from projects.services import project_change_stage, project_create
-
-from .factories import ParkFactory, ParkPartnerFactory
-from .models import (
-    CountyRole,
-    Pairing,
-    Park,
-    ParkKind,
-    ParkPartner,
-    ParkStatus,
-    Program,
-    ProgramCounty,
-    Region,
-    RegionLevel,
-)
-from .services import pairing_create
+from reporting.models import Target
 
 PROGRAM_CODE = "sd-2024"
 PAIRS_IN_PROGRAM = 10
@@ -232,10 +233,6 @@ def _month_start(day: dt.date, months_back: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _period(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def _wan(amount: int) -> Decimal:
     return yuan(amount * 10_000)
 
@@ -273,8 +270,6 @@ def demo_present(*, program: Program) -> bool:
 
 def _sample_querysets(program: Program) -> Iterator[tuple[str, QuerySet]]:
     """The program's sample rows, children before parents so nothing is deleted from under a reference."""
-    from reporting.models import Target
-
     yield "targets", Target.objects.filter(program=program, is_sample=True)
     yield "reward payouts", RewardPayout.objects.filter(fund__program=program, fund__is_sample=True)
     yield "reward runs", RewardRun.objects.filter(fund__program=program, fund__is_sample=True)
@@ -712,7 +707,7 @@ class _DemoBuilder:
                 reviewed_at = min(submitted_at + dt.timedelta(days=2), timezone.now())
             ProgressReportFactory(
                 project=project,
-                period=_period(month),
+                period=month_of(month),
                 stage=(project.stage if producing else Stage.STARTED),
                 cumulative_investment=cumulative,
                 month_investment=month_investment,
@@ -745,7 +740,7 @@ class _DemoBuilder:
             reviewed_at = min(submitted_at + dt.timedelta(days=2), timezone.now())
         ProgressReportFactory(
             project=project,
-            period=_period(month),
+            period=month_of(month),
             stage=Stage.SIGNED,
             cumulative_investment=Decimal("0.00"),
             month_investment=Decimal("0.00"),
