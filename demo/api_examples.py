@@ -491,7 +491,7 @@ def _lookup_value(client: APIClient, data: ExampleData, path: str, row_name: str
     if not results or parameter not in results[0]:
         raise ExampleError(
             f"{path}: no row to show. Add one for {basename!r} to the rows of build_example_data() "
-            "(config/api_examples.py)."
+            "(demo/api_examples.py)."
         )
     return str(results[0][parameter])
 
@@ -536,7 +536,7 @@ def _call(client: APIClient, data: ExampleData, path: str, method: str, operatio
     key = operation_key(method, path)
     write = WRITES.get((method, path))
     if method != "get" and write is None:
-        raise ExampleError(f"{key}: add a payload the rules accept to WRITES (config/api_examples.py).")
+        raise ExampleError(f"{key}: add a payload the rules accept to WRITES (demo/api_examples.py).")
     url = detail = path
     if "{" in path:
         value = _lookup_value(client, data, path, write.row if write else None)
