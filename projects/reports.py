@@ -96,6 +96,9 @@ class ReportData:
 
 REPORT_FIELDS = [field.name for field in fields(ReportData)]
 
+# This month by the site's calendar: ``common.periods.current_month``, under the name the liaison pages import.
+current_period = current_month
+
 
 def period_is_closed(*, project: Project, period: str) -> bool:
     return ClosedPeriod.objects.filter(program_id=project.pairing.program_id, period=period).exists()
