@@ -12,11 +12,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from common.api.throttling import AuthFailureThrottle
-
 from .access import access_for, scope
 from .models import API_KEY_PREFIX, ApiToken, Role
 from .services import api_key_hash, api_token_touch
+from .throttling import AuthFailureThrottle
 
 OFFICERS = frozenset({Role.OFFICER})
 MONEY_WRITERS = frozenset({Role.OFFICER, Role.FINANCE})

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -88,21 +88,20 @@ def _changelist(model: str, **params: Any) -> str:
 
 
 def program_overviews() -> list[ProgramOverview]:
-    """One block per program; five grouped queries whatever the number of programs."""
-    from funds.models import Fund, FundKind
-    from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty
+    """One block per program; five grouped queries whatever the number of programs (the pairings' and funds' reads
+    are their apps' selectors)."""
+    from funds.models import FundKind
+    from funds.selectors import guidance_fund_balances
+    from pairing.models import CountyRole, PairingStatus, Program
+    from pairing.selectors import active_pairing_counts_by_program, weak_county_counts_by_program
     from projects.models import Project, Stage
 
     overviews = {p.pk: ProgramOverview(program=p) for p in Program.objects.order_by("-start_date", "code")}
-    for row in (
-        Pairing.objects.active()
-        .values("program")
-        .annotate(documented=Count("pk", filter=Q(is_sample=False)), sample=Count("pk", filter=Q(is_sample=True)))
-    ):
-        overviews[row["program"]].pairings_documented = row["documented"]
-        overviews[row["program"]].pairings_sample = row["sample"]
-    for row in ProgramCounty.objects.filter(role=CountyRole.WEAK).values("program").annotate(n=Count("pk")):
-        overviews[row["program"]].weak_counties = row["n"]
+    for program_id, counts in active_pairing_counts_by_program().items():
+        overviews[program_id].pairings_documented = counts.documented
+        overviews[program_id].pairings_sample = counts.sample
+    for program_id, weak in weak_county_counts_by_program().items():
+        overviews[program_id].weak_counties = weak
 
     stage_counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in (
@@ -115,12 +114,7 @@ def program_overviews() -> list[ProgramOverview]:
         stage_counts[program_id][row["stage"]] = row["n"]
         overviews[program_id].planned_investment += row["invested"] or Decimal("0")
 
-    for row in (
-        Fund.objects.filter(kind=FundKind.GUIDANCE)
-        .values("pk", "program", "year", "total", "allocated")
-        .order_by("-year")
-    ):
-        row["left"] = row["total"] - row["allocated"]
+    for row in guidance_fund_balances():
         row["url"] = reverse("admin:funds_fund_change", args=[row["pk"]])
         overviews[row["program"]].funds.append(row)
 

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from common.exports import spreadsheet_text
 from common.money import WAN
+from common.periods import rate_pct
 
 from .models import BondPlan, Fund, FundKind
 from .selectors import (
@@ -34,7 +35,6 @@ from .selectors import (
     bond_usage,
     fund_allocations,
     fund_usage,
-    rate_pct,
 )
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

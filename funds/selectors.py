@@ -15,22 +15,15 @@ from django.db.models.functions import Coalesce
 
 from accounts.access import pairing_q
 from common.money import MoneyField
+from common.periods import rate_pct
 from pairing.models import Region
 from projects.models import Stage
 
-from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, RewardShare
+from .models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind, RewardShare
 
 ZERO = Decimal("0.00")
-HUNDRED = Decimal(100)
 # A bond issued for a project in one of these stages pays for work that has not begun (DOMAIN §2: flagged).
 NOT_STARTED_STAGES = frozenset({Stage.PIPELINE, Stage.SIGNED})
-
-
-def rate_pct(part: Decimal, whole: Decimal) -> Decimal | None:
-    """``part`` as a percentage of ``whole``, unrounded; None when there is nothing to measure against."""
-    if not whole:
-        return None
-    return part * HUNDRED / whole
 
 
 # --- Funds ---------------------------------------------------------------------------------------------------------
@@ -187,6 +180,19 @@ def fund_allocations(*, fund: Fund) -> list[Allocation]:
         .prefetch_related(Prefetch("disbursements", queryset=Disbursement.objects.order_by("paid_on", "pk")))
         .order_by("county__adcode", "allocated_on", "pk")
     )
+
+
+def guidance_fund_balances() -> list[dict]:
+    """Every guidance fund with what is left to allocate (``left``: total − allocated), newest year first; one
+    query. Rows are dicts with ``pk``, ``program`` (its id), ``year``, ``total``, ``allocated`` and ``left``."""
+    rows = list(
+        Fund.objects.filter(kind=FundKind.GUIDANCE)
+        .values("pk", "program", "year", "total", "allocated")
+        .order_by("-year")
+    )
+    for row in rows:
+        row["left"] = row["total"] - row["allocated"]
+    return rows
 
 
 # --- Special bonds -------------------------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from common.audit import as_actor
 from common.money import format_wan, yuan
+from common.periods import STAT_PERIOD_RE
 from common.services import constraint_as_validation_error
 from pairing.models import CountyRole, Pairing, Park, ParkPartner, Program, ProgramCounty, Region
 from projects.models import Project
-from stats.periods import PERIOD_RE
 
 from .models import (
     Allocation,
@@ -311,7 +311,7 @@ HUNDRED = Decimal("100")
 
 def _check_period(period: str) -> str:
     period = (period or "").strip()
-    match = PERIOD_RE.match(period)
+    match = STAT_PERIOD_RE.match(period)
     if match is None:
         raise ValidationError({"period": _("Use a year (2025) or a month (2025-09).")})
     today = timezone.localdate()

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from common.periods import month_before, month_of
 from projects.models import (
     ClosedPeriod,
     Health,
@@ -22,15 +23,20 @@ from projects.models import (
     Stage,
     WarningRules,
 )
-from projects.warnings import expected_periods, period_add, period_of, report_due_date
+from projects.warnings import expected_periods, report_due_date
 
 DEFAULT_DUE_DAY = WarningRules._meta.get_field("report_due_day").default
 RECENT_REPORTS = 10
 
 
-def previous_period(today: dt.date) -> str:
-    """The month a liaison reports on during ``today``'s month: the previous calendar month."""
-    return period_add(period_of(today), -1)
+def month_before_today(today: dt.date) -> str:
+    """The month a liaison reports on during ``today``'s month: the calendar month before it (not the same month a
+    year earlier, which is what "previous" means for statistics)."""
+    return month_before(month_of(today))
+
+
+# The pages' name for it, until they call it by the new one.
+previous_period = month_before_today
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class ReportingMonth:
 
 
 def reporting_month(*, due_day: int, today: dt.date) -> ReportingMonth:
-    period = previous_period(today)
+    period = month_before_today(today)
     return ReportingMonth(period=period, due=report_due_date(period, due_day=due_day), today=today)
 
 
@@ -139,7 +145,7 @@ def project_cards(*, county: str, today: dt.date) -> list[ProjectCard]:
         program_id: reporting_month(due_day=due_days.get(program_id) or DEFAULT_DUE_DAY, today=today)
         for program_id in program_ids
     }
-    period = previous_period(today)
+    period = month_before_today(today)
     reports = {
         report.project_id: report for report in ProgressReport.objects.filter(project__in=projects, period=period)
     }

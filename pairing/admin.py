@@ -23,7 +23,6 @@ from common.admin import (
     hide_sample_field,
     money_column,
 )
-from projects.models import Project
 
 from .models import Pairing, Park, ParkPartner, Program, ProgramCounty, Region, Source
 from .services import pairing_create, pairing_end, program_county_designate
@@ -162,20 +161,6 @@ class ParkListInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("host_county")
 
 
-class ProjectListInline(ReadOnlyInline):
-    """The projects of a pairing or a park; they are created through the project form (its service)."""
-
-    model = Project
-    fields = ["code", "name", "enterprise", "county", "stage", "health", "money_planned_investment", "signed_date"]
-    readonly_fields = fields
-    verbose_name_plural = _("projects")
-
-    money_planned_investment = money_column("planned_investment", _("planned investment"))
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("county")
-
-
 @admin.register(Pairing)
 class PairingAdmin(ProvenanceMixin, SampleMixin, ServiceAdmin):
     list_display = [
@@ -201,7 +186,8 @@ class PairingAdmin(ProvenanceMixin, SampleMixin, ServiceAdmin):
     list_select_related = ["program", "strong_county", "weak_county"]
     date_hierarchy = "start_date"
     ordering = ["program", "weak_county"]
-    inlines = [ParkListInline, ProjectListInline]
+    # projects/admin.py adds the pairing's projects after these.
+    inlines = [ParkListInline]
     actions = ["end_today"]
     provenance_fields = ("source", "provenance_note")
     locked_on_change = ("program", "strong_county", "weak_county", "start_date", "status", "end_date")
@@ -303,7 +289,8 @@ class ParkAdmin(ProvenanceMixin, SampleMixin, TrackerModelAdmin):
     list_select_related = ["pairing__strong_county", "pairing__weak_county", "host_county"]
     date_hierarchy = "established_on"
     ordering = ["pairing", "name"]
-    inlines = [ParkPartnerInline, ProjectListInline]
+    # projects/admin.py adds the park's projects after these.
+    inlines = [ParkPartnerInline]
     fieldsets = [
         (None, {"fields": ["pairing", "name", "kind", "host_county", "planned_area_mu", "status", "established_on"]}),
         (None, {"fields": ["description"]}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -104,6 +105,24 @@ def pairing_create(
             assistance_team=assistance_team,
             is_sample=is_sample,
         )
+
+
+def program_get_or_create(*, code: str, start_date: dt.date, counties: Sequence[Region]) -> Program:
+    """The program ``code``, as it is when it exists. A code not seen before (an imported pairing naming a new
+    program) creates one named by its code and starting on ``start_date``, in the province of ``counties`` when they
+    all share one; a program across provinces has none."""
+    program = Program.objects.filter(code=code).first()
+    if program is not None:
+        return program
+    provinces = {county.province_adcode for county in counties}
+    province = Region.objects.get(pk=provinces.pop()) if len(provinces) == 1 else None
+    return Program.objects.create(code=code, name=code, province=province, start_date=start_date)
+
+
+def source_get_or_create(*, title: str) -> Source:
+    """The source document titled ``title``; a title not seen before is recorded with its title only."""
+    source, _created = Source.objects.get_or_create(title=title)
+    return source
 
 
 def pairing_end(*, pairing: Pairing, end_date: dt.date) -> Pairing:

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,6 +28,7 @@ from common.admin import (
     money_column,
     with_probed_dates,
 )
+from pairing.admin import PairingAdmin, ParkAdmin
 from pairing.models import Park, Region
 
 from .models import (
@@ -48,10 +49,30 @@ from .reports import (
     progress_report_return,
     report_authors,
 )
-from .services import project_change_stage, project_create
+from .services import project_change_stage, project_create, project_version_claim
 from .tasks import project_warning_refresh_task
 
 PAIRING_RELATED = ["pairing__strong_county", "pairing__weak_county"]
+
+
+class ProjectListInline(ReadOnlyInline):
+    """The projects of a pairing or a park; they are created through the project form (its service)."""
+
+    model = Project
+    fields = ["code", "name", "enterprise", "county", "stage", "health", "money_planned_investment", "signed_date"]
+    readonly_fields = fields
+    verbose_name_plural = _("projects")
+
+    money_planned_investment = money_column("planned_investment", _("planned investment"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("county")
+
+
+# A pairing's and a park's change pages end with their projects. Projects adds the list to pairing's admins, so
+# pairing (below projects in the app graph) needs to know nothing of projects.
+PairingAdmin.inlines = [*PairingAdmin.inlines, ProjectListInline]
+ParkAdmin.inlines = [*ParkAdmin.inlines, ProjectListInline]
 STAGE_GATED_FIELDS = ("stage", "signed_date", "actual_start_date", "actual_production_date")
 PERIOD_TEXT = re.compile(r"[0-9-]+")
 SEARCH_KEYS_INLINE = 2000
@@ -270,12 +291,7 @@ class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
             # Optimistic lock: the save goes ahead only if nobody changed the project since this form was opened.
             seen = form.cleaned_data.get("seen_version")
             if seen is not None:
-                bumped = Project.objects.filter(pk=obj.pk, version=seen).update(version=F("version") + 1)
-                if not bumped:
-                    raise ValidationError(
-                        _("Someone else changed this project since you opened it. Reload the page and try again.")
-                    )
-                obj.version = seen + 1
+                project_version_claim(project=obj, seen_version=seen)
         saved = super().perform_save(request, form, obj, change)
         if change and "health" in form.changed_data:
             # The warning colour follows the health mark (projects.warnings): reclassify now, not at tonight's run.

@@ -10,9 +10,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.money import MoneyField
+from common.periods import MONTH_PATTERN
 from pairing.models import Pairing, Park, Region, RegionLevel
-
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class ProjectCategory(models.TextChoices):
@@ -252,7 +251,7 @@ class ProgressReport(models.Model):
         ordering = ["project", "-period"]
         constraints = [
             models.UniqueConstraint(fields=["project", "period"], name="report_one_per_project_period"),
-            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="report_period_yyyy_mm"),
+            models.CheckConstraint(condition=Q(period__regex=MONTH_PATTERN), name="report_period_yyyy_mm"),
             models.CheckConstraint(
                 condition=Q(cumulative_investment__gte=0, month_investment__gte=0),
                 name="report_investment_not_negative",
@@ -361,7 +360,7 @@ class ClosedPeriod(models.Model):
         ordering = ["program", "-period"]
         constraints = [
             models.UniqueConstraint(fields=["program", "period"], name="closed_period_once"),
-            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="closed_period_yyyy_mm"),
+            models.CheckConstraint(condition=Q(period__regex=MONTH_PATTERN), name="closed_period_yyyy_mm"),
         ]
 
     def __str__(self) -> str:
@@ -691,7 +690,7 @@ class Bulletin(models.Model):
         ordering = ["program", "-period"]
         constraints = [
             models.UniqueConstraint(fields=["program", "period"], name="bulletin_one_per_program_month"),
-            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="bulletin_period_yyyy_mm"),
+            models.CheckConstraint(condition=Q(period__regex=MONTH_PATTERN), name="bulletin_period_yyyy_mm"),
         ]
 
     def __str__(self) -> str:

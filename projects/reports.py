@@ -33,6 +33,7 @@ from accounts.access import access_for, pairing_q, scope
 from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan
+from common.periods import current_month
 from common.services import constraint_as_validation_error
 
 from .models import (
@@ -95,10 +96,8 @@ class ReportData:
 
 REPORT_FIELDS = [field.name for field in fields(ReportData)]
 
-
-def current_period(today: dt.date | None = None) -> str:
-    today = today or timezone.localdate()
-    return f"{today.year:04d}-{today.month:02d}"
+# This month by the site's calendar: ``common.periods.current_month``, under the name the liaison pages import.
+current_period = current_month
 
 
 def period_is_closed(*, project: Project, period: str) -> bool:
@@ -160,7 +159,7 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
     if not well_formed:
         error("period", _("Enter the month as YYYY-MM, e.g. 2025-09."))
     else:
-        if period > current_period(today):
+        if period > current_month(today):
             error("period", _("The period %(period)s is in the future.") % {"period": period})
         if project.signed_date and period < f"{project.signed_date:%Y-%m}":
             error(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from common.audit import as_actor
@@ -155,3 +156,16 @@ def project_change_stage(
         project=locked, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
     )
     return locked
+
+
+def project_version_claim(*, project: Project, seen_version: int) -> Project:
+    """Optimistic lock for an edit form: move the project to the next version if it is still at ``seen_version``
+    (the version the form was opened on), with one conditional ``UPDATE``; otherwise someone else saved it in between
+    and the edit must not overwrite their change. ``project.version`` is set to the new version."""
+    claimed = Project.objects.filter(pk=project.pk, version=seen_version).update(version=F("version") + 1)
+    if not claimed:
+        raise ValidationError(
+            _("Someone else changed this project since you opened it. Reload the page and try again.")
+        )
+    project.version = seen_version + 1
+    return project

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import escape
 
+from common.periods import ONE_PLACE
+
 FONT_FAMILY = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
 AHEAD = "#2e7d32"  # faster than the province
 BEHIND = "#c62828"  # slower
@@ -23,7 +25,6 @@ BOTTOM_BAND = "#fbe3e3"
 LINE = "#1f5f8b"
 NO_DATA = "无数据"
 BOTTOM_TEN = "后十位"
-ONE_PLACE = Decimal("0.1")
 NICE_STEPS = (1, 2, 2.5, 5)
 
 

@@ -17,16 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.admin import TrackerModelAdmin
+from common.periods import ONE_PLACE, is_stat_period
 from pairing.models import Program
 
 from .import_jobs import import_job_request
 from .importers import FileRejected
 from .models import GapResult, ImportBatch, ImportJob, ImportJobStatus, Indicator, StatValue
-from .periods import is_period
 from .selectors import gap_rows, gaps_summary
 from .services import indicators_import, pairings_import
-
-ONE_PLACE = Decimal("0.1")
 
 
 def pp(value: Decimal | None) -> str:
@@ -244,7 +242,7 @@ class GapTableForm(forms.Form):
 
     def clean_period(self) -> str:
         period = self.cleaned_data["period"].strip()
-        if not is_period(period):
+        if not is_stat_period(period):
             raise forms.ValidationError(_("Use a year (2025) or a year-to-date month (2025-09)."))
         return period
 

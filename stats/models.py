@@ -8,9 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.periods import STAT_PERIOD_PATTERN
 from pairing.models import Region
 
-PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"
+# The source of every invented figure (the demo program's sample statistics): the admin, the API and the reports
+# show it, and a report says its statistics are samples when any figure it reads carries it.
+DEMO_SOURCE = "示例数据(非官方统计)"
 
 
 class Indicator(models.TextChoices):
@@ -93,7 +96,7 @@ class StatValue(models.Model):
             models.UniqueConstraint(
                 fields=["region", "indicator", "period", "release"], name="stat_value_one_per_release"
             ),
-            models.CheckConstraint(condition=Q(period__regex=PERIOD_PATTERN), name="stat_value_period_format"),
+            models.CheckConstraint(condition=Q(period__regex=STAT_PERIOD_PATTERN), name="stat_value_period_format"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(growth_pct__isnull=False), name="stat_value_has_level_or_growth"
             ),

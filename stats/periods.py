@@ -1,20 +1,8 @@
-"""Statistical periods: a year ``2025`` or a year-to-date month ``2025-09`` (1–9月累计)."""
+"""Statistical periods under their older names; ``common.periods`` is their home (``is_stat_period``,
+``same_period_year_before``). Kept for the importers, which still read them from here."""
 
-from __future__ import annotations
+from common.periods import STAT_PERIOD_RE as PERIOD_RE
+from common.periods import is_stat_period as is_period
+from common.periods import same_period_year_before as previous_period
 
-import re
-
-PERIOD_RE = re.compile(r"^(?P<year>[0-9]{4})(-(?P<month>0[1-9]|1[0-2]))?$")
-
-
-def is_period(text: str) -> bool:
-    return bool(PERIOD_RE.match(text))
-
-
-def previous_period(period: str) -> str:
-    """The same span a year earlier: growth is always year on year (2025 → 2024, 2025-09 → 2024-09)."""
-    match = PERIOD_RE.match(period)
-    if match is None:
-        raise ValueError(f"Not a period: {period!r}")
-    year = int(match["year"]) - 1
-    return f"{year:04d}" + (f"-{match['month']}" if match["month"] else "")
+__all__ = ["PERIOD_RE", "is_period", "previous_period"]

@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
+from common.periods import same_period_year_before
 from pairing.models import CountyRole, Program, ProgramCounty, Region
 
 from . import rules
 from .models import GapResult, Indicator, ReleaseKind, StatValue
-from .periods import previous_period
 
 
 @dataclass(frozen=True)
@@ -216,13 +216,13 @@ def _province_growth(program: Program, period: str) -> dict[str, Decimal]:
     """The province's own growth per indicator (reported, else derived from its own levels)."""
     if program.province_id is None:
         return {}
-    values = effective_values(periods=[period, previous_period(period)], provinces=[program.province_id])
+    values = effective_values(periods=[period, same_period_year_before(period)], provinces=[program.province_id])
     own = {(v.indicator, v.period): v for v in values if v.region == program.province_id}
     growth: dict[str, Decimal] = {}
     for (indicator, value_period), value in own.items():
         if value_period != period:
             continue
-        before = own.get((indicator, previous_period(period)))
+        before = own.get((indicator, same_period_year_before(period)))
         g, _derived = rules.growth_pct(
             reported=value.growth_pct, level=value.value, previous_level=before.value if before else None
         )

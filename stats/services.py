@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pairing.models import Pairing, Program, Region, Source
-from pairing.services import pairing_create
+from common.periods import ONE_PLACE, same_period_year_before
+from pairing.models import Pairing, Region
+from pairing.services import pairing_create, program_get_or_create, source_get_or_create
 
 from . import rules
 from .importers import (
@@ -30,7 +31,6 @@ from .importers import (
     read_table,
 )
 from .models import GapResult, ImportBatch, StatValue
-from .periods import previous_period
 from .reading import Progress
 from .selectors import EffectiveValue, effective_values, effective_values_query
 
@@ -92,7 +92,7 @@ def _read_periods(periods: list[str] | None) -> list[str] | None:
     """The periods to read for ``periods``: they and the year before each (growth and rank change need it)."""
     if periods is None:
         return None
-    return sorted(set(periods) | {previous_period(p) for p in periods})
+    return sorted(set(periods) | {same_period_year_before(p) for p in periods})
 
 
 def _scope_filter(periods: Sequence[str] | None, provinces: Sequence[str] | None, alias: str) -> tuple[str, list]:
@@ -276,7 +276,7 @@ def _compute(values: list[EffectiveValue], periods: set[str] | None) -> list[Gap
     for value in values:
         if value.level != "county" or (periods is not None and value.period not in periods):
             continue
-        before = previous_period(value.period)
+        before = same_period_year_before(value.period)
         previous = by_key.get((value.region, value.indicator, before))
         province_code = value.region[:2] + "0000"
         province = by_key.get((province_code, value.indicator, value.period))
@@ -378,7 +378,7 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
     value, else the stored one) by more than ``GROWTH_WARNING_PP``."""
     in_file = {(r.region, r.indicator, r.period): r.value for r in rows if r.value is not None}
     wanted = {
-        (r.region, r.indicator, previous_period(r.period))
+        (r.region, r.indicator, same_period_year_before(r.period))
         for r in rows
         if r.value is not None and r.growth_pct is not None
     }
@@ -395,7 +395,7 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
     for row in rows:
         if row.value is None or row.growth_pct is None:
             continue
-        key = (row.region, row.indicator, previous_period(row.period))
+        key = (row.region, row.indicator, same_period_year_before(row.period))
         previous = in_file.get(key, stored.get(key))
         implied, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
         if implied is not None and abs(implied - row.growth_pct) > GROWTH_WARNING_PP:
@@ -407,7 +407,7 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
                     Problem(
                         row.line,
                         _("reported growth %(reported)s%% differs from the %(implied)s%% implied by the levels")
-                        % {"reported": f"{row.growth_pct.normalize():f}", "implied": implied.quantize(Decimal("0.1"))},
+                        % {"reported": f"{row.growth_pct.normalize():f}", "implied": implied.quantize(ONE_PLACE)},
                     )
                 )
             )
@@ -544,19 +544,11 @@ def _pairings_write(*, rows: list[PairingRow], filename: str, sha256: str, by: A
     for row in rows:
         strong = Region.objects.get(pk=row.strong)
         weak = Region.objects.get(pk=row.weak)
-        program = Program.objects.filter(code=row.program).first()
-        if program is None:
-            if strong.province_adcode != weak.province_adcode:
-                province = None
-            else:
-                province = Region.objects.get(pk=strong.province_adcode)
-            program = Program.objects.create(
-                code=row.program, name=row.program, province=province, start_date=row.start_date
-            )
+        program = program_get_or_create(code=row.program, start_date=row.start_date, counties=[strong, weak])
         if Pairing.objects.active().filter(program=program, strong_county=strong, weak_county=weak).exists():
             unchanged += 1
             continue
-        source, _created = Source.objects.get_or_create(title=row.source)
+        source = source_get_or_create(title=row.source)
         try:
             with transaction.atomic():
                 pairing_create(

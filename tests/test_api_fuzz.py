@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import Role
 from accounts.services import api_token_create, user_set_role
 from config.api_router import router
+from demo.statistics import YEARS, demo_statistics_seed
 from funds.factories import FundFactory, PairIndustryFundFactory
 from funds.models import Allocation, BondPlan, BondQuota, Fund
 from funds.reward_runs import reward_run_start
@@ -60,7 +61,6 @@ from projects.factories import CrossCountyOrderFactory, ProjectFactory, Promotio
 from projects.models import ProgressReport, Project, Stage
 from projects.reports import ReportData, progress_report_approve, progress_report_save, progress_report_submit
 from projects.warnings import warnings_refresh
-from stats.demo import YEARS, demo_statistics_seed
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 READ_EXAMPLES = EXAMPLES or 25

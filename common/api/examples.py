@@ -1,7 +1,7 @@
 """Examples in the OpenAPI schema, from ``examples.json`` beside this module.
 
 The file holds, for every operation (``"get /api/v1/projects/{id}/"``), a real answer of the API to a request on a
-small fixed data set, and for writes the payload sent. ``manage.py api_examples`` writes it (``config.api_examples``
+small fixed data set, and for writes the payload sent. ``manage.py api_examples`` writes it (``demo.api_examples``
 builds the data and makes the calls); a test fails when an operation has none or an example no longer fits its
 schema, so the examples cannot drift from the API the way hand-written ones would.
 """

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "stats",
     "liaison",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -244,12 +245,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     # Requests per scope (DRF's `n/second|minute|hour|day`; `off` for no limit): anonymous callers by address,
-    # signed-in users by user, reporting tools by named API token (common/api/throttling.py). 429 with Retry-After.
+    # signed-in users by user, reporting tools by named API token (accounts/throttling.py). 429 with Retry-After.
     # `auth_failure`: failed token sign-ins per address, past which the address's token requests are all refused.
     "DEFAULT_THROTTLE_CLASSES": [
-        "common.api.throttling.AnonThrottle",
-        "common.api.throttling.UserThrottle",
-        "common.api.throttling.ApiTokenThrottle",
+        "accounts.throttling.AnonThrottle",
+        "accounts.throttling.UserThrottle",
+        "accounts.throttling.ApiTokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_RATE_ANON", "60/minute"),

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import money_html
+from common.periods import ONE_PLACE
 from funds.exports import (
     bond_plans_filename,
     bond_plans_workbook,
@@ -33,8 +34,6 @@ from funds.exports import (
 )
 from funds.models import BondIssue, BondPlan, Fund
 from funds.selectors import BondFigures, FundFigures, bond_usage, fund_usage
-
-ONE_PLACE = Decimal("0.1")
 
 
 def pct_html(rate_pct: Decimal | None) -> str:

@@ -4,19 +4,16 @@ Reads: every role; a county liaison only the rows of pairings their county is pa
 provincial and finance officers, through the services; corrections are new entries, so there is no PUT or DELETE.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
 from rest_framework.filters import OrderingFilter
-from rest_framework.response import Response
-from rest_framework.viewsets import GenericViewSet
 
 from accounts.access import pairing_q
 from accounts.api import MONEY_WRITERS, ScopedQuerysetMixin
 from common.api.filters import AdcodeFilter, IntegerFilter
+from common.api.viewsets import ServiceCreateViewSet
 from funds import services
 from funds.models import FundContribution, FundInvestment, ParkLedgerEntry, ParkLedgerShare
 
@@ -25,26 +22,11 @@ from . import sharing_serializers as s
 TAGS = ["funds"]
 
 
-class _ListRetrieveCreateViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
-    """List, retrieve and create. Creation parses ``input_serializer_class``, calls ``create_with`` (a service; its
-    ``ValidationError`` becomes a 400 with the field messages) and answers with the row as the detail shows it."""
+class _ListRetrieveCreateViewSet(ScopedQuerysetMixin, ServiceCreateViewSet):
+    """Pair funds' and parks' money records: created by provincial and finance officers, through the services."""
 
-    input_serializer_class: type[serializers.Serializer]
     write_roles = MONEY_WRITERS
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
-
-    def create_with(self, data: dict) -> Model:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def create(self, request, *args, **kwargs) -> Response:
-        incoming = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
-        incoming.is_valid(raise_exception=True)
-        try:
-            row = self.create_with(incoming.validated_data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-        row = self.get_queryset().get(pk=row.pk)
-        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
 def _create_schema(input_serializer, output_serializer, summary):

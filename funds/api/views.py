@@ -4,7 +4,6 @@ Reads: every role, a county liaison only their own county's rows. Writes (POST):
 through the services; corrections are new entries, so there is no PUT or DELETE.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,6 +17,7 @@ from rest_framework.viewsets import GenericViewSet
 from accounts.access import access_for
 from accounts.api import MONEY_WRITERS, ScopedQuerysetMixin
 from common.api.exceptions import Conflict
+from common.api.viewsets import ServiceCreateViewSet
 from funds import services
 from funds.models import (
     Allocation,
@@ -48,32 +48,11 @@ from .filters import (
 TAGS = ["funds"]
 
 
-class ServiceCreateViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
-    """List, retrieve and create; creation parses ``input_serializer_class`` and calls ``create_with`` (a service
-    call), then answers with the row as the list shows it."""
+class _MoneyCreateViewSet(ScopedQuerysetMixin, ServiceCreateViewSet):
+    """Money records: created by provincial and finance officers, through the services."""
 
-    input_serializer_class: type[s.serializers.Serializer]
     write_roles = MONEY_WRITERS
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    # A service argument named differently from the payload field it comes from: its errors go under the latter.
-    payload_names: dict[str, str] = {}
-
-    def create_with(self, data: dict):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def create(self, request, *args, **kwargs) -> Response:
-        incoming = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
-        incoming.is_valid(raise_exception=True)
-        try:
-            row = self.create_with(incoming.validated_data)
-        except DjangoValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                raise
-            raise DjangoValidationError(
-                {self.payload_names.get(field, field): errors for field, errors in exc.error_dict.items()}
-            ) from exc
-        row = self.get_queryset().get(pk=row.pk)
-        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
 def _create_schema(input_serializer, output_serializer, summary):
@@ -90,7 +69,7 @@ def _create_schema(input_serializer, output_serializer, summary):
     retrieve=extend_schema(summary=_("Get a fund")),
     create=_create_schema(s.FundCreateSerializer, s.FundSerializer, _("Create a fund")),
 )
-class FundViewSet(ServiceCreateViewSet):
+class FundViewSet(_MoneyCreateViewSet):
     """Guidance funds (帮扶引导资金) and pair industry funds by program year: total, allocated to weak counties,
     still unallocated, and disbursed (the sum paid out of its allocations). Amounts in yuan. A county liaison reads
     the total (the fund's announced size) and what was allocated and paid to their own county; never the
@@ -117,7 +96,7 @@ class FundViewSet(ServiceCreateViewSet):
     retrieve=extend_schema(summary=_("Get an allocation")),
     create=_create_schema(s.AllocationCreateSerializer, s.AllocationSerializer, _("Allocate part of a fund")),
 )
-class AllocationViewSet(ServiceCreateViewSet):
+class AllocationViewSet(_MoneyCreateViewSet):
     """Parts of a fund assigned to weak counties (资金分配); Σ allocations never passes the fund's total, also
     under concurrent writes."""
 
@@ -147,7 +126,7 @@ class AllocationViewSet(ServiceCreateViewSet):
     retrieve=extend_schema(summary=_("Get a disbursement")),
     create=_create_schema(s.DisbursementCreateSerializer, s.DisbursementSerializer, _("Pay a tranche")),
 )
-class DisbursementViewSet(ServiceCreateViewSet):
+class DisbursementViewSet(_MoneyCreateViewSet):
     """Tranches paid out of allocations (拨付); Σ tranches never passes the allocation, and nothing is paid once
     the fund's year is closed."""
 
@@ -175,7 +154,7 @@ class DisbursementViewSet(ServiceCreateViewSet):
     retrieve=extend_schema(summary=_("Get a special-bond plan")),
     create=_create_schema(s.BondPlanCreateSerializer, s.BondPlanSerializer, _("Create a special-bond plan")),
 )
-class BondPlanViewSet(ServiceCreateViewSet):
+class BondPlanViewSet(_MoneyCreateViewSet):
     """A program year's special-bond quota earmarked for the weak counties (专项债单列额度) and how much of it is
     assigned to counties."""
 
@@ -195,7 +174,7 @@ class BondPlanViewSet(ServiceCreateViewSet):
     retrieve=extend_schema(summary=_("Get a special-bond quota")),
     create=_create_schema(s.BondQuotaCreateSerializer, s.BondQuotaSerializer, _("Assign a county's quota")),
 )
-class BondQuotaViewSet(ServiceCreateViewSet):
+class BondQuotaViewSet(_MoneyCreateViewSet):
     """Weak counties' quotas in a plan; Σ quotas never passes the plan."""
 
     queryset = BondQuota.objects.select_related("plan", "county").order_by("plan", "county")
@@ -214,7 +193,7 @@ class BondQuotaViewSet(ServiceCreateViewSet):
     retrieve=extend_schema(summary=_("Get a special-bond issue")),
     create=_create_schema(s.BondIssueCreateSerializer, s.BondIssueSerializer, _("Record a bond issue")),
 )
-class BondIssueViewSet(ServiceCreateViewSet):
+class BondIssueViewSet(_MoneyCreateViewSet):
     """Special bonds issued against a county's quota for its projects; Σ issues never passes the quota."""
 
     queryset = BondIssue.objects.select_related("quota").order_by("quota", "issue_date", "id")

@@ -9,19 +9,17 @@ exist for the payload (400, not a leak). Corrections are new entries: there is n
 
 from __future__ import annotations
 
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
-from rest_framework.response import Response
-from rest_framework.viewsets import GenericViewSet
 
 from accounts.access import pairing_q
 from accounts.api import ScopedQuerysetMixin
 from accounts.models import Role
 from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
+from common.api.viewsets import ServiceCreateViewSet
 from common.money import MoneyField
 from pairing.models import Pairing, Region, RegionLevel
 from projects.cooperation import (
@@ -200,24 +198,13 @@ class SecondmentFilter(_CooperationFilter):
 # --- Views -----------------------------------------------------------------------------------------------------------
 
 
-class _CooperationViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
-    """List, retrieve and create. Creation parses ``input_serializer_class``, calls ``create_with`` (a service that
-    raises ``ValidationError`` with field messages, answered as a 400) and answers with the row as the list shows it."""
+class _CooperationViewSet(ScopedQuerysetMixin, ServiceCreateViewSet):
+    """Cooperation records: created by provincial officers for every pairing and by county liaisons for their own,
+    through ``projects.cooperation``."""
 
-    input_serializer_class: type[serializers.Serializer]
     write_roles = frozenset({Role.OFFICER, Role.LIAISON})
     liaison_q = staticmethod(lambda county: pairing_q(county, "pairing__"))
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
-
-    def create_with(self, data: dict) -> Model:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def create(self, request, *args, **kwargs) -> Response:
-        incoming = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
-        incoming.is_valid(raise_exception=True)
-        row = self.create_with(dict(incoming.validated_data))
-        row = self.get_queryset().get(pk=row.pk)
-        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
 def _create_schema(input_serializer, output_serializer, summary):

@@ -9,7 +9,7 @@ from common.api.fields import MoneySerializerField, SlugRelatedField
 from pairing.models import Program
 from reporting.models import Target
 from reporting.targets import TargetProgress, targets_progress
-from stats.api.serializers import GROWTH, _period
+from stats.api.serializers import GROWTH, stat_period_validator
 from stats.models import Indicator
 
 PLACES = Decimal("0.0001")
@@ -18,7 +18,9 @@ PCT = {"max_digits": 24, "decimal_places": 4, "read_only": True, "allow_null": T
 
 class ProgramPeriodQuerySerializer(serializers.Serializer):
     program = SlugRelatedField(slug_field="code", queryset=Program.objects.all(), help_text=_("Program code"))
-    period = serializers.CharField(validators=[_period], help_text=_("A year (2025) or a year-to-date month (2025-09)"))
+    period = serializers.CharField(
+        validators=[stat_period_validator], help_text=_("A year (2025) or a year-to-date month (2025-09)")
+    )
 
 
 class ProgramQuerySerializer(serializers.Serializer):

@@ -5,23 +5,24 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from common.api.fields import SlugRelatedField
+from common.periods import is_stat_period
 from pairing.models import Program, Region
 from stats.models import Indicator, StatValue
-from stats.periods import is_period
 
 GROWTH = {"max_digits": 24, "decimal_places": 12, "read_only": True, "allow_null": True}
 LEVEL = {"max_digits": 20, "decimal_places": 2, "read_only": True, "allow_null": True}
 
 
-def _period(value: str) -> str:
-    if not is_period(value):
+def stat_period_validator(value: str) -> str:
+    """A serializer field validator: ``value`` is a statistical period (a year or a year-to-date month)."""
+    if not is_stat_period(value):
         raise serializers.ValidationError(_("Use a year (2025) or a year-to-date month (2025-09)."))
     return value
 
 
 class GapQuerySerializer(serializers.Serializer):
     program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    period = serializers.CharField(validators=[_period])
+    period = serializers.CharField(validators=[stat_period_validator])
     indicator = serializers.ChoiceField(choices=Indicator.choices, default=Indicator.GDP)
     role = serializers.ChoiceField(choices=[("weak", "weak"), ("strong", "strong")], required=False)
     region = serializers.RegexField(r"^[0-9]{6}$", required=False)
@@ -29,7 +30,7 @@ class GapQuerySerializer(serializers.Serializer):
 
 class SummaryQuerySerializer(serializers.Serializer):
     program = SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    period = serializers.CharField(validators=[_period])
+    period = serializers.CharField(validators=[stat_period_validator])
 
 
 class HistoryQuerySerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from liaison.selectors import previous_period
+from liaison.selectors import month_before_today
 from projects.factories import ProjectFactory
 from projects.models import ProgressReport, ReportStatus, Stage
 from projects.reports import progress_report_approve, progress_report_return
@@ -51,7 +51,7 @@ def choose_photo(page) -> None:
 def test_a_liaison_reports_on_a_phone_through_return_and_approval(
     browser, live_server, screenshot, liaison_a, officer, project
 ):
-    period = previous_period(timezone.localdate())
+    period = month_before_today(timezone.localdate())
     start = (dt.date.fromisoformat(f"{period}-01") + dt.timedelta(days=7)).isoformat()
     page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from jsonschema import Draft202012Validator
 
 from common.api.examples import EXAMPLE_NAME, load_examples, operation_key
-from config.api_examples import operations
+from demo.api_examples import operations
 
 REGENERATE = "run `python manage.py api_examples` and commit common/api/examples.json"
 
@@ -146,7 +146,7 @@ def test_the_committed_examples_are_current(committed, tmp_path, monkeypatch):
     """Recorded again now, every operation answers with the same status and the same fields as in the file.
 
     Through the command, minus its throwaway database: the test's own database is one already."""
-    from common.management.commands import api_examples
+    from demo.management.commands import api_examples
 
     for name in ("setup_test_environment", "teardown_test_environment", "teardown_databases"):
         monkeypatch.setattr(api_examples, name, lambda *args, **kwargs: None)

@@ -24,13 +24,13 @@ from rest_framework import serializers
 
 from common import exports
 from common.api import pagination, renderers
+from demo.statistics import demo_statistics_seed
 from funds.factories import FundFactory
 from funds.services import allocation_create, disbursement_create
 from pairing.factories import ParkFactory, ParkPartnerFactory
 from projects.factories import ProjectFactory
 from projects.models import Project, Stage
 from projects.reports import ReportData, progress_report_save
-from stats.demo import demo_statistics_seed
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

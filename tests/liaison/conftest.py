@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from liaison.selectors import previous_period
+from liaison.selectors import month_before_today
 from projects.factories import ProjectFactory
 from projects.models import Stage
 
@@ -23,7 +23,7 @@ def today() -> dt.date:
 @pytest.fixture
 def due_period(today) -> str:
     """The month reported on now: the previous calendar month."""
-    return previous_period(today)
+    return month_before_today(today)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from liaison.selectors import ReportState, previous_period, project_cards
+from liaison.selectors import ReportState, month_before_today, project_cards
 from projects.factories import ProgressReportFactory, ProjectFactory
 from projects.models import ClosedPeriod, ReportStatus, Stage, WarningRules
 
@@ -29,7 +29,7 @@ def card_on(day: dt.date, county: str = "370405"):
     [(dt.date(2025, 11, 20), "2025-10"), (dt.date(2026, 1, 3), "2025-12"), (dt.date(2024, 3, 1), "2024-02")],
 )
 def test_the_month_to_report_is_the_previous_calendar_month(today, period):
-    assert previous_period(today) == period
+    assert month_before_today(today) == period
 
 
 def test_due_in_days_until_the_fifth_then_overdue(project):

@@ -231,3 +231,14 @@ def test_park_shows_partners_capital_in_wan(officer_client, pairing_a):
 
     assert "15,000.00 万元" in listing
     assert "15,000.00 万元" in change
+
+
+def test_a_pairings_and_a_parks_pages_end_with_their_projects(officer_client, pairing_a):
+    """projects adds the list to pairing's admin pages (pairing itself knows nothing of projects)."""
+    from projects.factories import ProjectFactory
+
+    park = ParkFactory(pairing=pairing_a)
+    ProjectFactory(pairing=pairing_a, park=park, code="TP-0042", name="钻机液压核心部件")
+
+    for page in (url(Pairing, "change", pairing_a.pk), url(Park, "change", park.pk)):
+        assert "TP-0042" in officer_client.get(page).content.decode()

@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from demo.reference import reference_load
 from pairing.models import CountyRole, Pairing, Program, ProgramCounty, Region, RegionLevel, Source
-from pairing.reference import reference_load
 from pairing.registry import read_registry, regions_load
 
 pytestmark = pytest.mark.django_db

@@ -18,12 +18,14 @@ from pairing.factories import (
     ProvinceFactory,
     SourceFactory,
 )
-from pairing.models import CountyRole, Pairing, PairingStatus, ProgramCounty, Region
+from pairing.models import CountyRole, Pairing, PairingStatus, ProgramCounty, Region, Source
 from pairing.services import (
     pairing_create,
     pairing_end,
     pairings_close_expired,
     program_county_designate,
+    program_get_or_create,
+    source_get_or_create,
 )
 from pairing.tasks import close_expired_pairings_task
 
@@ -319,3 +321,40 @@ def test_concurrent_pairings_of_one_county(require_postgres):
     assert sorted(outcomes) == ["paired"] + ["refused"] * (writers - 1)
     assert Pairing.objects.active().filter(program=program, strong_county=strong).count() == 1
     assert ProgramCounty.objects.filter(program=program, county=strong).count() == 1
+
+
+class TestProgramAndSourceForAnImport:
+    """An imported pairing may name a program or a source document not seen before (stats' pairing import)."""
+
+    def test_a_known_program_is_returned_as_it_is(self, program):
+        weak = CountyFactory(adcode="370405")
+
+        found = program_get_or_create(code=program.code, start_date=dt.date(2030, 1, 1), counties=[weak])
+
+        assert found == program
+        assert found.start_date == program.start_date
+
+    def test_a_new_program_takes_its_code_and_its_counties_province(self):
+        strong, weak = CountyFactory(adcode="370211"), CountyFactory(adcode="370405")
+
+        created = program_get_or_create(code="new-2026", start_date=dt.date(2026, 1, 1), counties=[strong, weak])
+
+        assert (created.code, created.name, created.start_date) == ("new-2026", "new-2026", dt.date(2026, 1, 1))
+        assert created.province_id == "370000"
+
+    def test_a_new_program_across_provinces_has_no_province(self):
+        beijing = CityFactory(
+            adcode="110100", name="北京市辖区", parent=ProvinceFactory(adcode="110000", name="北京市")
+        )
+        counties = [CountyFactory(adcode="370405"), CountyFactory(adcode="110101", parent=beijing)]
+
+        created = program_get_or_create(code="cross-2026", start_date=dt.date(2026, 1, 1), counties=counties)
+
+        assert created.province is None
+
+    def test_a_source_is_recorded_once_per_title(self):
+        first = source_get_or_create(title="鲁政办字〔2024〕1号")
+        again = source_get_or_create(title="鲁政办字〔2024〕1号")
+
+        assert first.pk == again.pk
+        assert Source.objects.filter(title="鲁政办字〔2024〕1号").count() == 1

@@ -407,8 +407,8 @@ def test_writing_the_workbook_does_not_scan_the_sheet_for_each_row(program, give
 
 
 def test_a_bulletin_of_the_demo_adds_up_against_the_database():
-    from pairing.demo import demo_seed
-    from pairing.reference import reference_load
+    from demo.reference import reference_load
+    from demo.seed import demo_seed
 
     reference_load()
     demo = demo_seed()

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from pairing.factories import CountyFactory, ParkFactory
 from projects.models import Project, ProjectStageChange, Stage
-from projects.services import project_change_stage, project_create
+from projects.services import project_change_stage, project_create, project_version_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,28 @@ class TestProjectChangeStage:
         project_change_stage(project=stale, to_stage=Stage.STARTED, by=officer)
 
         assert len(_log(project)) == 2
+
+
+class TestProjectVersionClaim:
+    """The edit form's optimistic lock: a save claims the version the form was opened on."""
+
+    def test_the_version_the_form_saw_moves_on_by_one(self, pairing_a):
+        project = _create(pairing_a)
+        seen = project.version
+
+        project_version_claim(project=project, seen_version=seen)
+
+        assert project.version == seen + 1
+        project.refresh_from_db()
+        assert project.version == seen + 1
+
+    def test_a_version_someone_else_moved_on_is_refused_and_left_alone(self, pairing_a):
+        project = _create(pairing_a)
+        seen = project.version
+        project_version_claim(project=Project.objects.get(pk=project.pk), seen_version=seen)  # another editor saved
+
+        with translation.override("en"), pytest.raises(ValidationError, match="Someone else changed this project"):
+            project_version_claim(project=project, seen_version=seen)
+
+        project.refresh_from_db()
+        assert project.version == seen + 1

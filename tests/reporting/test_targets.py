@@ -16,12 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from demo.targets import SAMPLE_TARGETS, YEARS, demo_targets_seed
 from funds.factories import FundFactory
 from pairing.factories import CountyFactory, PairingFactory, ProgramCountyFactory, ProgramFactory
 from pairing.models import CountyRole, Program, ProgramCounty, Source
 from projects.cooperation import cross_county_order_create
 from projects.models import Health, Stage
-from reporting.demo import SAMPLE_TARGETS, YEARS, demo_targets_seed
 from reporting.factories import TargetFactory
 from reporting.models import Direction, Metric, Target
 from reporting.services import target_set

@@ -76,7 +76,7 @@ def test_right_keys_do_not_count(officer):
 
 
 def test_the_block_ends_with_the_window(officer, monkeypatch):
-    from common.api.throttling import AuthFailureThrottle
+    from accounts.throttling import AuthFailureThrottle
 
     _token, key = api_token_create(user=officer, name="报表工具")
     with limit():

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stats.periods import is_period
+from common.periods import is_stat_period
 from stats.services import gaps_recompute
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", action="append", default=[], help="e.g. 2025 or 2025-09; repeatable")
 
     def handle(self, *args, period: list[str], **options) -> None:
-        bad = [p for p in period if not is_period(p)]
+        bad = [p for p in period if not is_stat_period(p)]
         if bad:
             raise CommandError(f"Not a period: {', '.join(bad)} (use 2025 or 2025-09)")
         started = time.perf_counter()

@@ -13,11 +13,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from pairing.models import CountyRole, Program, ProgramCounty, Region
+from stats.models import DEMO_SOURCE, Indicator, StatValue
+from stats.services import gaps_recompute
 
-from .models import Indicator, StatValue
-from .services import gaps_recompute
-
-DEMO_SOURCE = "示例数据(非官方统计)"
 YEARS = ("2023", "2024", "2025")
 YI = Decimal(100_000_000)
 # Indicator → (province growth %, share of GDP for the level, published as a rate only?)

@@ -9,9 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from .models import CountyRole, Pairing, Program, Region, Source
-from .registry import regions_load
-from .services import pairing_create, program_county_designate
+from pairing.models import CountyRole, Pairing, Program, Region, Source
+from pairing.registry import regions_load
+from pairing.services import pairing_create, program_county_designate
+from reporting.services import targets_load
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "reference"
 
@@ -71,8 +72,6 @@ def reference_program_load(path: Path) -> Program:
             source=sources[item["source"]],
         )
     if data.get("targets"):
-        from reporting.services import targets_load
-
         targets_load(program=program, items=data["targets"], sources=sources)
     return program
 

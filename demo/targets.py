@@ -6,10 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pairing.models import CountyRole, Pairing, Program, ProgramCounty
+from reporting.models import Direction, Metric, Target
+from reporting.services import target_set
 from stats.models import Indicator
-
-from .models import Direction, Metric, Target
-from .services import target_set
 
 YEARS = (2025, 2026)
 SAMPLE_TARGETS = (

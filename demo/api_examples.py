@@ -60,6 +60,7 @@ def build_example_data() -> ExampleData:
     """The data set: fixed names, dates and amounts, so the examples read like the program's own records."""
     from accounts.models import Role
     from accounts.services import user_set_role
+    from demo.statistics import demo_statistics_seed
     from funds.factories import FundFactory, PairIndustryFundFactory
     from funds.reward_runs import reward_run_start
     from funds.services import (
@@ -81,7 +82,6 @@ def build_example_data() -> ExampleData:
     from projects.warnings import warnings_refresh
     from reporting.evaluation import evaluation_report_generate, evaluation_report_request
     from reporting.services import target_set
-    from stats.demo import demo_statistics_seed
 
     users = get_user_model().objects
     officer = users.create_superuser("officer", "officer@example.org", None, is_staff=True)
@@ -491,7 +491,7 @@ def _lookup_value(client: APIClient, data: ExampleData, path: str, row_name: str
     if not results or parameter not in results[0]:
         raise ExampleError(
             f"{path}: no row to show. Add one for {basename!r} to the rows of build_example_data() "
-            "(config/api_examples.py)."
+            "(demo/api_examples.py)."
         )
     return str(results[0][parameter])
 
@@ -536,7 +536,7 @@ def _call(client: APIClient, data: ExampleData, path: str, method: str, operatio
     key = operation_key(method, path)
     write = WRITES.get((method, path))
     if method != "get" and write is None:
-        raise ExampleError(f"{key}: add a payload the rules accept to WRITES (config/api_examples.py).")
+        raise ExampleError(f"{key}: add a payload the rules accept to WRITES (demo/api_examples.py).")
     url = detail = path
     if "{" in path:
         value = _lookup_value(client, data, path, write.row if write else None)

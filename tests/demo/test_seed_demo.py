@@ -18,10 +18,10 @@ from django.db import models, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from demo import seed
 from funds.factories import FundFactory
 from funds.models import Allocation, BondIssue, BondPlan, BondQuota, Disbursement, Fund, FundKind
 from funds.services import allocation_create
-from pairing import demo
 from pairing.models import (
     CountyRole,
     Pairing,
@@ -340,7 +340,7 @@ def test_reset_gives_back_what_samples_drew_on_a_real_fund(given):
         is_sample=True,
     )
 
-    demo.demo_reset(program=program)
+    seed.demo_reset(program=program)
 
     real_fund.refresh_from_db()
     assert real_fund.allocated == 0
@@ -358,7 +358,7 @@ def test_reset_refuses_when_real_reports_hang_from_sample_projects(given):
 
 
 def test_it_asks_for_load_reference_when_the_program_is_missing(given, monkeypatch):
-    monkeypatch.setattr(demo, "PROGRAM_CODE", "no-such-program")
+    monkeypatch.setattr(seed, "PROGRAM_CODE", "no-such-program")
 
     with pytest.raises(CommandError, match="load_reference"):
         _seed()
@@ -383,8 +383,7 @@ def test_reset_refuses_when_real_records_point_at_sample_projects(given):
 
 def test_sample_statistics_feed_the_gaps_and_say_they_are_samples(given):
     from pairing.models import CountyRole, ProgramCounty
-    from stats.demo import DEMO_SOURCE
-    from stats.models import GapResult, StatValue
+    from stats.models import DEMO_SOURCE, GapResult, StatValue
 
     assert "Sample statistics" in given.output
     assert not StatValue.objects.exclude(source=DEMO_SOURCE).exists()

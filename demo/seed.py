@@ -13,12 +13,15 @@ counted back from ``timezone.localdate()``; randomness is seeded, so a given day
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import factory.random
+from django.conf import settings
 from django.db import OperationalError, ProgrammingError, transaction
 from django.db.models import OuterRef, ProtectedError, QuerySet, RestrictedError, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -26,6 +29,7 @@ from django.utils import timezone
 from faker import Faker
 
 from common.money import yuan
+from common.periods import month_of
 from funds.models import (
     Allocation,
     BondIssue,
@@ -48,6 +52,20 @@ from funds.services import (
     disbursement_create,
     fund_create,
 )
+from pairing.factories import ParkFactory, ParkPartnerFactory
+from pairing.models import (
+    CountyRole,
+    Pairing,
+    Park,
+    ParkKind,
+    ParkPartner,
+    ParkStatus,
+    Program,
+    ProgramCounty,
+    Region,
+    RegionLevel,
+)
+from pairing.services import pairing_create
 from projects.factories import (
     CrossCountyOrderFactory,
     FinanceSupportFactory,
@@ -73,21 +91,7 @@ from projects.models import (
     Stage,
 )
 from projects.services import project_change_stage, project_create
-
-from .factories import ParkFactory, ParkPartnerFactory
-from .models import (
-    CountyRole,
-    Pairing,
-    Park,
-    ParkKind,
-    ParkPartner,
-    ParkStatus,
-    Program,
-    ProgramCounty,
-    Region,
-    RegionLevel,
-)
-from .services import pairing_create
+from reporting.models import Target
 
 PROGRAM_CODE = "sd-2024"
 PAIRS_IN_PROGRAM = 10
@@ -98,66 +102,27 @@ GUIDANCE_FUND_TOTAL = "200000000.00"
 BOND_PLAN_YEAR = 2025
 BOND_PLAN_TOTAL = "2000000000.00"
 
-# Real county-level units of Shandong that the sources do not name, in the order they are used to fill the
-# missing pairs. Strong: large industrial counties; weak: rural counties of 菏泽, 聊城 and 临沂.
-SAMPLE_STRONG_CANDIDATES = ("370215", "370281", "370783", "370883", "370481", "370212", "370685", "371082")
-SAMPLE_WEAK_CANDIDATES = ("371726", "371522", "371326", "371724", "371525", "371324", "371722")
-
-# (product, industry, firm word, located in the strong county) per documented weak county; the sources' own
-# examples come first. Sample pairs draw from GENERIC_THEMES.
+# The sample rows a newcomer is most likely to edit are data, in fixtures/demo/sample_projects.json:
+# - strong_candidates / weak_candidates: real county-level units of Shandong that the sources do not name, in the
+#   order they are used to fill the missing pairs (strong: large industrial counties; weak: rural counties of 菏泽,
+#   聊城 and 临沂);
+# - documented_themes: (product, industry, firm word, located in the strong county) per documented weak county, the
+#   sources' own examples first; sample pairs draw from generic_themes.
+SAMPLE_PROJECTS_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo" / "sample_projects.json"
 Theme = tuple[str, str, str, bool]
+
+
+def _themes(items: list[dict]) -> list[Theme]:
+    return [(item["product"], item["industry"], item["firm_word"], item["in_strong_county"]) for item in items]
+
+
+_SAMPLE_PROJECTS = json.loads(SAMPLE_PROJECTS_FILE.read_text(encoding="utf-8"))
+SAMPLE_STRONG_CANDIDATES: tuple[str, ...] = tuple(_SAMPLE_PROJECTS["strong_candidates"])
+SAMPLE_WEAK_CANDIDATES: tuple[str, ...] = tuple(_SAMPLE_PROJECTS["weak_candidates"])
 DOCUMENTED_THEMES: dict[str, list[Theme]] = {
-    "370405": [
-        ("新能源汽车零部件", "装备制造", "汽车零部件", False),
-        ("高端精细化工新材料", "化工新材料", "新材料", False),
-        ("预制菜中央厨房", "食品加工", "食品", False),
-        ("海洋生物医药中间体", "生物医药", "生物科技", False),
-        ("智能家居五金配件", "轻工", "智能家居", False),
-        ("跨境电商物流园", "现代物流", "供应链管理", False),
-    ],
-    "371603": [
-        ("冬枣精深加工", "农产品加工", "食品", False),
-        ("海洋食品冷链仓储", "食品加工", "冷链物流", False),
-        ("渔光互补光伏储能", "新能源", "新能源", False),
-        ("盐化工副产品综合利用", "化工", "化工", False),
-        ("高端渔具制造", "轻工", "渔具", False),
-    ],
-    "371328": [
-        ("绿色智能钻机整机装配", "装备制造", "钻探装备", False),
-        ("钻机液压核心部件", "装备制造", "液压科技", False),
-        ("智能钻机研发中心", "研发服务", "智能装备研究院", True),
-        ("钻具精密铸造", "装备制造", "精密铸造", False),
-        ("钻机再制造与租赁服务", "装备制造", "装备服务", False),
-    ],
-    "371428": [
-        ("二手车出口集散中心", "汽车服务", "汽车贸易", False),
-        ("汽车零部件再制造", "装备制造", "再制造", False),
-        ("新能源汽车检测认证", "汽车服务", "检测技术", False),
-        ("出口车辆整备", "汽车服务", "汽车服务", False),
-        ("汽车线束", "装备制造", "汽车电子", False),
-    ],
-    "371423": [
-        ("高端PE包装袋", "塑料制品", "包装", False),
-        ("聚乙烯改性材料", "化工新材料", "高分子材料", False),
-        ("可降解包装膜", "塑料制品", "新材料", False),
-        ("包装印刷智能工厂", "印刷包装", "印务", False),
-        ("塑料制品循环利用", "循环经济", "再生资源", False),
-    ],
+    county: _themes(items) for county, items in _SAMPLE_PROJECTS["documented_themes"].items()
 }
-GENERIC_THEMES: list[Theme] = [
-    ("农机装备", "装备制造", "农业装备", False),
-    ("纺织服装", "纺织服装", "纺织", False),
-    ("新能源电池材料", "新能源", "新能源科技", False),
-    ("现代中药饮片", "生物医药", "药业", False),
-    ("食用菌精深加工", "农产品加工", "食品", False),
-    ("木业板材", "家居建材", "木业", False),
-    ("光伏组件", "新能源", "光电", False),
-    ("电子元器件", "电子信息", "电子", False),
-    ("畜禽产品加工", "农产品加工", "食品", False),
-    ("预制菜加工", "食品加工", "食品", False),
-    ("汽车零部件", "装备制造", "汽车零部件", False),
-    ("冷链物流", "现代物流", "冷链物流", False),
-]
+GENERIC_THEMES: list[Theme] = _themes(_SAMPLE_PROJECTS["generic_themes"])
 
 # The 48 projects of the library by (stage, health, variant), dealt round-robin over the pairings so every pairing
 # gets a spread of stages. "overdue" projects were signed more than six months ago and have not started.
@@ -232,10 +197,6 @@ def _month_start(day: dt.date, months_back: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _period(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def _wan(amount: int) -> Decimal:
     return yuan(amount * 10_000)
 
@@ -273,8 +234,6 @@ def demo_present(*, program: Program) -> bool:
 
 def _sample_querysets(program: Program) -> Iterator[tuple[str, QuerySet]]:
     """The program's sample rows, children before parents so nothing is deleted from under a reference."""
-    from reporting.models import Target
-
     yield "targets", Target.objects.filter(program=program, is_sample=True)
     yield "reward payouts", RewardPayout.objects.filter(fund__program=program, fund__is_sample=True)
     yield "reward runs", RewardRun.objects.filter(fund__program=program, fund__is_sample=True)
@@ -712,7 +671,7 @@ class _DemoBuilder:
                 reviewed_at = min(submitted_at + dt.timedelta(days=2), timezone.now())
             ProgressReportFactory(
                 project=project,
-                period=_period(month),
+                period=month_of(month),
                 stage=(project.stage if producing else Stage.STARTED),
                 cumulative_investment=cumulative,
                 month_investment=month_investment,
@@ -745,7 +704,7 @@ class _DemoBuilder:
             reviewed_at = min(submitted_at + dt.timedelta(days=2), timezone.now())
         ProgressReportFactory(
             project=project,
-            period=_period(month),
+            period=month_of(month),
             stage=Stage.SIGNED,
             cumulative_investment=Decimal("0.00"),
             month_investment=Decimal("0.00"),

@@ -2,11 +2,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Sum
 
 from common.money import format_money
+from demo.seed import DemoDataError, demo_seed
+from demo.statistics import demo_statistics_delete, demo_statistics_seed
+from demo.targets import demo_targets_seed
 from funds.models import Disbursement, Fund, FundKind
-from pairing.demo import DemoDataError, demo_seed
 from projects.warnings import warnings_refresh
-from reporting.demo import demo_targets_seed
-from stats.demo import demo_statistics_delete, demo_statistics_seed
 
 
 class Command(BaseCommand):

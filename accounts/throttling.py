@@ -13,7 +13,7 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from accounts.models import ApiToken
+from .models import ApiToken
 
 
 class _RatesFromSettings:

@@ -11,7 +11,7 @@ from django.test.utils import (
 )
 
 from common.api.examples import EXAMPLES_FILE
-from config.api_examples import ExampleError, generate_examples
+from demo.api_examples import ExampleError, generate_examples
 
 
 def write_examples(examples: dict, path: Path) -> None:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from demo.reference import reference_load
 from pairing.models import Region, RegionLevel
-from pairing.reference import reference_load
 
 
 class Command(BaseCommand):
