@@ -19,9 +19,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import ReadOnlyInline, ServiceAdmin, ServiceModelForm, money_column, money_html
+from common.admin import ServiceAdmin, ServiceModelForm, money_column, money_html
 from funds.exports import reward_run_filename, reward_run_workbook, xlsx_response
-from funds.models import Fund, FundKind, RewardPayout, RewardRun, RewardRunStatus, RewardShare
+from funds.models import Fund, FundKind, RewardPayout, RewardRun, RewardRunStatus
 from funds.reward_paper import reward_paper
 from funds.reward_runs import (
     RewardRunConflict,
@@ -31,33 +31,6 @@ from funds.reward_runs import (
     reward_run_start,
 )
 from funds.services import FundYearConflict, fund_close_year, fund_reopen_year, year_close_consequences
-
-
-class RewardShareInline(ReadOnlyInline):
-    model = RewardShare
-    fields = [
-        "county",
-        "money_main_tax_previous",
-        "money_main_tax",
-        "growth_pct_display",
-        "money_increment",
-        "eligible",
-        "reason",
-        "weight",
-        "exact_share",
-        "capped",
-        "money_share",
-        "release",
-    ]
-    readonly_fields = fields
-    money_main_tax = money_column("main_tax", _("main-tax revenue"))
-    money_main_tax_previous = money_column("main_tax_previous", _("previous year's main-tax revenue"))
-    money_increment = money_column("increment", _("increment"))
-    money_share = money_column("share", _("share"))
-
-    @admin.display(description=_("main-tax growth (%)"))
-    def growth_pct_display(self, obj: RewardShare) -> str:
-        return "—" if obj.growth_pct is None else f"{obj.growth_pct:.2f}"
 
 
 class RewardRunForm(ServiceModelForm):
@@ -79,7 +52,8 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
     edited by hand: the figures come from the fund and the statistics."""
 
     form = RewardRunForm
-    inlines = [RewardShareInline]
+    # The working paper shows every line of the run, in 万元 to the fen; no inline repeats it with raw decimals.
+    inlines = []
     list_display = [
         "fund",
         "status",
@@ -124,7 +98,6 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
             "year_state",
             "freshness",
             "paper_html",
-            "explainer_table",
             "created_by",
             "created_at",
             "computed_at",
@@ -329,37 +302,6 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
             _("Whoever started, recomputed or changed the draft cannot approve it."),
         )
 
-    @admin.display(description=_("explainer (step by step)"))
-    def explainer_table(self, obj: RewardRun) -> str:
-        """Each step of the arithmetic with its numbers, in order, as the finance office reads it."""
-        if not obj.explainer:
-            return "—"
-        rows = []
-        for number, step in enumerate(obj.explainer, start=1):
-            details = {
-                key: value for key, value in step.items() if key not in {"step", "code"} and not isinstance(value, list)
-            }
-            listed = [value for value in step.values() if isinstance(value, list)]
-            detail_html = format_html_join(
-                "", "<div><small>{}</small>: <code>{}</code></div>", ((key, value) for key, value in details.items())
-            )
-            for items in listed:
-                detail_html += format_html_join(
-                    "",
-                    "<div><code>{}</code></div>",
-                    ((item if not isinstance(item, dict) else _line(item),) for item in items),
-                )
-            rows.append(
-                format_html("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", number, step.get("step", ""), detail_html)
-            )
-        return format_html(
-            '<table class="reward-explainer"><thead><tr><th>#</th><th>{}</th><th>{}</th></tr></thead>'
-            "<tbody>{}</tbody></table>",
-            _("step"),
-            _("figures"),
-            format_html_join("", "{}", ((row,) for row in rows)),
-        )
-
     @admin.action(description=_("Approve the selected draft runs and record the payouts"), permissions=["change"])
     def approve_runs(self, request: HttpRequest, queryset: QuerySet) -> None:
         for run in queryset:
@@ -402,7 +344,3 @@ def _change(value) -> str:
     if isinstance(value, list):
         return " → ".join("—" if part is None else str(part) for part in value)
     return "—" if value is None else str(value)
-
-
-def _line(item: dict) -> str:
-    return ", ".join(f"{key} {value}" for key, value in item.items())

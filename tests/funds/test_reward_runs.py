@@ -351,7 +351,7 @@ class TestAdmin:
         assert shares(run) == EXPECTED
         page = client.get(f"/admin/funds/rewardrun/{run.pk}/change/").content.decode()
         assert "3,655.00" in page  # the surplus in 万元
-        assert "36550000.00 × 40000000" in page  # the explainer's arithmetic
+        assert "1,624.444444" in page and "1,624.444445" in page  # the working paper's arithmetic, in 万元
         assert "台儿庄区" in page
 
         other = django_user_model.objects.create_superuser("officer2", "o2@example.org", "pw")
