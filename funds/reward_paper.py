@@ -35,6 +35,22 @@ RULE_NAMES = {"threshold_pct": "增长率门槛", "basis": "权重依据", "cap"
 BASIS_NAMES = {RewardBasis.INCREMENT: "主体税收增量", RewardBasis.RATE: "主体税收增长率"}
 
 
+RELEASE_WORDS = {"preliminary": "初步核算", "revised": "修订"}
+
+
+def release_text(release: str) -> str:
+    """'2025 preliminary 2026-02-10; 2024 revised' → '2025年初步核算（2026-02-10）；2024年修订'."""
+    parts = []
+    for item in filter(None, (part.strip() for part in (release or "").split(";"))):
+        words = item.split()
+        if len(words) >= 2 and words[1] in RELEASE_WORDS:
+            text_ = f"{words[0]}年{RELEASE_WORDS[words[1]]}"
+            parts.append(text_ + (f"（{words[2]}）" if len(words) > 2 else ""))
+        else:
+            parts.append(item)
+    return "；".join(parts) or "—"
+
+
 def wan_fen(amount: Decimal | None) -> str:
     """¥16,244,444.45 → '1,624.444445 万元': 万元 to the fen."""
     if amount is None:
@@ -236,7 +252,7 @@ def reward_paper(run: RewardRun) -> Paper:
                 Cell(share.growth_pct, "pct"),
                 text("符合" if share.eligible else "不符合"),
                 text(reason),
-                text(share.release),
+                text(release_text(share.release)),
             ]
         )
     eligibility.notes.append(f"符合条件的县 {len(eligible)} 个，共 {len(shares)} 个弱县参与审查。")
