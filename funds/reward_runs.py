@@ -327,8 +327,9 @@ def reward_run_discard(*, run: RewardRun, by) -> None:
     if run.status == RewardRunStatus.APPROVED:
         raise RewardRunConflict(_("This reward run is approved and paid: it cannot be discarded."))
     as_actor(run, by, "draft discarded")
+    pk = run.pk
     run.delete()
-    logger.info("reward run %s discarded", run.pk)
+    logger.info("reward run %s discarded", pk)
 
 
 def _same(stored: Decimal | None, now: Decimal | None, places: int = 2) -> bool:

@@ -234,11 +234,11 @@ EXPECTED: dict[str, Expect] = {
     "fund-investment": money(by_pairing()),
     "park-ledger": money(by_pairing()),
     # A's run is a draft started by the finance officer, its year closed by the system: POST recomputes it (200),
-    # only another officer approves; the money writers may discard the draft (204).
+    # only another officer approves; the money writers may discard the draft.
     "reward-run": money(
         by_nested_counties("shares"),
         post="200 200 403 403 403 403 401",
-        actions={"approve": "200 403 403 403 403 403 401", "discard": "204 204 403 403 403 403 401"},
+        actions={"approve": "200 403 403 403 403 403 401", "discard": "200 200 403 403 403 403 401"},
     ),
     "fund-usage": usage("counties"),
     "bond-usage": usage("counties"),

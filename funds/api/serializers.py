@@ -339,6 +339,12 @@ class RewardRunSerializer(serializers.ModelSerializer):
         return RewardRunParticipantSerializer(run.participants.all(), many=True).data
 
 
+class RewardRunDiscardedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The discarded run's id (it no longer exists)."))
+    fund = serializers.IntegerField(help_text=_("Its fund, which can have a new draft."))
+    discarded = serializers.BooleanField()
+
+
 class YearCloseSerializer(serializers.Serializer):
     confirm = serializers.BooleanField(
         required=False,

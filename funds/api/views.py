@@ -292,7 +292,11 @@ class BondIssueViewSet(ServiceCreateViewSet):
     discard=extend_schema(
         summary=_("Discard a draft run"),
         request=None,
-        responses={204: None, 409: OpenApiResponse(description=_("The run is approved."))},
+        description=_(
+            "Throws the draft away with its lines and edits (the run's history keeps who discarded it); the fund's "
+            "year is left as it is. A new draft can then be started."
+        ),
+        responses={200: s.RewardRunDiscardedSerializer, 409: OpenApiResponse(description=_("The run is approved."))},
     ),
 )
 class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
@@ -352,8 +356,9 @@ class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"])
     def discard(self, request, pk=None) -> Response:
         run = self.get_object()
+        answer = {"id": run.pk, "fund": run.fund_id, "discarded": True}
         try:
             reward_run_discard(run=run, by=request.user)
         except RewardRunConflict as exc:
             raise Conflict(str(exc)) from exc
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.RewardRunDiscardedSerializer(answer).data)
