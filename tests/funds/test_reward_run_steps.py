@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import io
+import threading
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
@@ -352,3 +354,50 @@ def test_the_data_migration_records_who_closed_the_years_closed_before(fund, fin
         reward_run_approve(run=run, by=finance)
     fund_reopen_year(fund=fund, by=officer)  # a draft's year is undone as any other
     assert Fund.objects.get(pk=fund.pk).frozen_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reopening_racing_an_approval_never_leaves_an_approved_run_in_an_open_year(require_postgres, request):
+    """Finance reopens the year while an officer approves: whichever takes the fund's row lock first, either the run
+    is approved and the year stays closed (the reopening is refused), or the year is reopened and nothing is paid."""
+    fund = request.getfixturevalue("fund")
+    finance = request.getfixturevalue("finance")
+    officer = request.getfixturevalue("officer")
+    run, _ = reward_run_start(fund=fund, by=finance)
+    fund_close_year(fund=fund, by=finance)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def reopen() -> None:
+        try:
+            barrier.wait()
+            fund_reopen_year(fund=fund, by=finance)
+            outcomes["reopen"] = "done"
+        except FundYearConflict:
+            outcomes["reopen"] = "conflict"
+        finally:
+            connection.close()
+
+    def approve() -> None:
+        try:
+            barrier.wait()
+            reward_run_approve(run=run, by=officer)
+            outcomes["approve"] = "approved"
+        except RewardRunConflict:
+            outcomes["approve"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reopen), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes in ({"reopen": "conflict", "approve": "approved"}, {"reopen": "done", "approve": "refused"})
+    fund.refresh_from_db()
+    if RewardRun.objects.get().status == RewardRunStatus.APPROVED:
+        assert fund.frozen_at is not None
+        assert sum(p.amount for p in RewardPayout.objects.all()) == Decimal("36550000.00")
+    else:
+        assert fund.frozen_at is None and not RewardPayout.objects.exists()
