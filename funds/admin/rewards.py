@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import ServiceAdmin, ServiceModelForm, money_column, money_html
@@ -62,6 +63,7 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
         "money_disbursed",
         "money_surplus",
         "eligible_count",
+        "year_column",
         "created_by",
         "approved_by",
         "approved_at",
@@ -229,6 +231,25 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
             '<div class="reward-year-state"><span>{}</span>{}</div>',
             state,
             format_html_join("", '<a class="button" href="{}">{}</a>', links),
+        )
+
+    @admin.display(description=_("fund year"), ordering="fund__frozen_at")
+    def year_column(self, obj: RewardRun) -> str:
+        """Closed or open, with the step that comes next (close, or reopen while the run is not approved)."""
+        if obj.fund.frozen_at is None:
+            return format_html(
+                '{} · <a href="{}">{}</a>',
+                pgettext("fund year", "open"),
+                self._url("close_year", obj.fund_id),
+                _("Close the year…"),
+            )
+        if obj.status == RewardRunStatus.APPROVED:
+            return pgettext("fund year", "closed")
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            pgettext("fund year", "closed"),
+            self._url("reopen_year", obj.fund_id),
+            _("Reopen the year…"),
         )
 
     @admin.display(description=_("figures up to date"))

@@ -141,6 +141,21 @@ class TestCloseAndReopen:
         assert Fund.objects.get(pk=fund.pk).frozen_at is not None
         assert [edit.action for edit in run.edits.order_by("at", "id")] == ["start", "close"]
 
+    def test_the_list_shows_each_year_and_its_next_step_in_chinese(self, client, fund, finance, officer):
+        run, _ = reward_run_start(fund=fund, by=finance)
+        client.force_login(officer)
+        headers = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+        listing = client.get("/admin/funds/rewardrun/", **headers).content.decode()
+        assert "未结账" in listing and f"/admin/funds/rewardrun/year/{fund.pk}/close/" in listing
+        page = client.get(f"/admin/funds/rewardrun/year/{fund.pk}/close/", **headers).content.decode()
+        assert "资金不再登记分配、拨付、出资或投资。" in page and "确认结账" in page
+
+        fund_close_year(fund=fund, by=finance)
+        listing = client.get("/admin/funds/rewardrun/", **headers).content.decode()
+        assert "已结账" in listing and f"/admin/funds/rewardrun/year/{fund.pk}/reopen/" in listing
+        assert run.pk
+
     def test_undo_the_close_and_money_moves_again(self, client, fund, finance, officer):
         reward_run_start(fund=fund, by=finance)
         fund_close_year(fund=fund, by=finance)
