@@ -58,12 +58,12 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = [
         "fund",
         "status",
-        "period",
+        # The statistics period is the fund's year, already in its name: the column says whether that year is closed.
+        "year_column",
         "money_fund_total",
         "money_disbursed",
         "money_surplus",
         "eligible_count",
-        "year_column",
         "created_by",
         "approved_by",
         "approved_at",
