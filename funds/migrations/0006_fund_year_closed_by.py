@@ -6,49 +6,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0005_backfill_reward_run_edits'),
-        ('pairing', '0002_region_level_label'),
+        ("funds", "0005_backfill_reward_run_edits"),
+        ("pairing", "0002_region_level_label"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='rewardrunedit',
-            name='reward_run_edit_action_known',
+            model_name="rewardrunedit",
+            name="reward_run_edit_action_known",
         ),
         migrations.AddField(
-            model_name='fund',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, editable=False, help_text='Empty while the year is open, or when the system closed it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='year closed by'),
+            model_name="fund",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="Empty while the year is open, or when the system closed it.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="year closed by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfund',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='Empty while the year is open, or when the system closed it.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='year closed by'),
+            model_name="historicalfund",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                help_text="Empty while the year is open, or when the system closed it.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="year closed by",
+            ),
         ),
         migrations.AlterField(
-            model_name='fund',
-            name='frozen_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Closed for the year-end reward run: nothing more is allocated or paid until the year is reopened, which is possible while its reward run is not approved.', null=True, verbose_name='year closed at'),
+            model_name="fund",
+            name="frozen_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text=(
+                    "Closed for the year-end reward run: nothing more is allocated or paid until the year is reopened, "
+                    "which is possible while its reward run is not approved."
+                ),
+                null=True,
+                verbose_name="year closed at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalfund',
-            name='frozen_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Closed for the year-end reward run: nothing more is allocated or paid until the year is reopened, which is possible while its reward run is not approved.', null=True, verbose_name='year closed at'),
+            model_name="historicalfund",
+            name="frozen_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text=(
+                    "Closed for the year-end reward run: nothing more is allocated or paid until the year is reopened, "
+                    "which is possible while its reward run is not approved."
+                ),
+                null=True,
+                verbose_name="year closed at",
+            ),
         ),
         migrations.AlterField(
-            model_name='rewardrunedit',
-            name='action',
-            field=models.CharField(choices=[('start', 'Started the draft'), ('recompute', 'Recomputed the draft'), ('rule', 'Changed the rule and recomputed'), ('close', 'Closed the fund year'), ('reopen', 'Reopened the fund year')], max_length=16, verbose_name='what'),
+            model_name="rewardrunedit",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("start", "Started the draft"),
+                    ("recompute", "Recomputed the draft"),
+                    ("rule", "Changed the rule and recomputed"),
+                    ("close", "Closed the fund year"),
+                    ("reopen", "Reopened the fund year"),
+                ],
+                max_length=16,
+                verbose_name="what",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fund',
-            constraint=models.CheckConstraint(condition=models.Q(('frozen_at__isnull', False), ('closed_by__isnull', True), _connector='OR'), name='fund_closed_by_only_if_closed'),
+            model_name="fund",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("frozen_at__isnull", False), ("closed_by__isnull", True), _connector="OR"),
+                name="fund_closed_by_only_if_closed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rewardrunedit',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['start', 'recompute', 'rule', 'close', 'reopen'])), name='reward_run_edit_action_known'),
+            model_name="rewardrunedit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("action__in", ["start", "recompute", "rule", "close", "reopen"])),
+                name="reward_run_edit_action_known",
+            ),
         ),
     ]
