@@ -69,6 +69,7 @@ def build_example_data() -> ExampleData:
         bond_plan_create,
         bond_quota_assign,
         disbursement_create,
+        fund_close_year,
         fund_contribution_create,
         fund_investment_create,
         park_ledger_record,
@@ -215,7 +216,7 @@ def build_example_data() -> ExampleData:
     # Statistics of 2023–2025 for the program's counties, and the gaps computed from them.
     demo_statistics_seed(program=program)
 
-    # A guidance fund whose year is closed by its reward run, one still open, and one without a run yet.
+    # A guidance fund with a draft reward run and its year closed, one still open, and one without a run yet.
     fund_2025 = FundFactory(program=program, year=2025, total=Decimal("200000000.00"), is_sample=False)
     fund_2024 = FundFactory(program=program, year=2024, total=Decimal("200000000.00"), is_sample=False)
     open_fund = FundFactory(program=program, year=2026, total=Decimal("200000000.00"), is_sample=False)
@@ -239,6 +240,7 @@ def build_example_data() -> ExampleData:
             )
             allocations[(fund.year, pairing.pk)] = allocation
     reward_run, _created = reward_run_start(fund=fund_2025, by=finance)
+    fund_close_year(fund=fund_2025, by=finance)
 
     pair_fund = PairIndustryFundFactory(pairing=pairing_a, year=2025, name="黄岛—台儿庄结对产业基金", is_sample=False)
     contribution = fund_contribution_create(
@@ -461,6 +463,9 @@ WRITES: dict[tuple[str, str], Write] = {
     ("post", "/api/v1/reward-runs/"): Write(lambda d: {"fund": d.rows["fund-2024"].pk}),
     ("post", "/api/v1/evaluation-reports/"): Write(lambda d: {"program": "sd-2024", "year": 2024}),
     ("post", "/api/v1/reward-runs/{id}/approve/"): Write(lambda d: {}, row="reward-run"),
+    ("post", "/api/v1/reward-runs/{id}/discard/"): Write(lambda d: {}, row="reward-run"),
+    ("post", "/api/v1/funds/{id}/close-year/"): Write(lambda d: {"confirm": True}, row="open-fund"),
+    ("post", "/api/v1/funds/{id}/reopen-year/"): Write(lambda d: {}, row="fund"),
 }
 
 

@@ -28,7 +28,8 @@ from common.exports import spreadsheet_text
 from common.money import WAN
 from common.periods import rate_pct
 
-from .models import BondPlan, Fund, FundKind
+from .models import BondPlan, Fund, FundKind, RewardRun
+from .reward_paper import reward_paper
 from .selectors import (
     BondFigures,
     FundFigures,
@@ -404,6 +405,57 @@ def bond_plans_workbook(plans: Sequence[BondPlan]) -> Workbook:
     ], total=True)
     return workbook
 # fmt: on
+
+
+# --- Reward runs -------------------------------------------------------------------------------------------------
+
+PAPER_FORMATS = {"wan": "#,##0.000000", "pct": "0.00", "fen": "0.00", "int": "0"}
+TITLE_FONT = Font(bold=True, size=14)
+SECTION_FONT = Font(bold=True, size=12)
+
+
+@_in_chinese
+def reward_run_workbook(run: RewardRun) -> Workbook:
+    """Sheet 测算底稿: the run's working paper (``funds.reward_paper``), its tables one under the other as on the
+    print page; amounts are numeric cells in 万元 to the fen, rates numeric to two decimals, every text cell through
+    ``spreadsheet_text``."""
+    paper = reward_paper(run)
+    workbook = new_workbook()
+    sheet = workbook.create_sheet("测算底稿")
+    sheet.append([spreadsheet_text(paper.title)])
+    sheet.cell(row=sheet.max_row, column=1).font = TITLE_FONT
+    widths: dict[int, int] = {}
+    for table in paper.tables:
+        sheet.append([])
+        sheet.append([spreadsheet_text(table.title)])
+        sheet.cell(row=sheet.max_row, column=1).font = SECTION_FONT
+        sheet.append([spreadsheet_text(header) for header in table.headers])
+        for index, header in enumerate(table.headers, start=1):
+            cell = sheet.cell(row=sheet.max_row, column=index)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            widths[index] = max(widths.get(index, 8), min(_display_width(header) + 2, 30))
+        rows = [(row, False) for row in table.rows] + ([(table.total, True)] if table.total else [])
+        for row, is_total in rows:
+            sheet.append([cell.number if cell.numeric else spreadsheet_text(cell.text) for cell in row])
+            for index, cell in enumerate(row, start=1):
+                target = sheet.cell(row=sheet.max_row, column=index)
+                if cell.numeric and cell.value is not None:
+                    target.number_format = PAPER_FORMATS[cell.kind]
+                if is_total:
+                    target.font = TOTAL_FONT
+                    target.fill = TOTAL_FILL
+                widths[index] = max(widths.get(index, 8), min(_display_width(cell.text) + 2, 60))
+        for note in table.notes:
+            sheet.append([spreadsheet_text(note)])
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return workbook
+
+
+def reward_run_filename(run: RewardRun) -> str:
+    return f"{fund_slug(run.fund)}-reward-run.xlsx"
 
 
 # --- Files ---------------------------------------------------------------------------------------------------------

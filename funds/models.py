@@ -52,7 +52,20 @@ class Fund(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Once closed for the year-end reward run, nothing more is disbursed."),
+        help_text=_(
+            "Closed for the year-end reward run: nothing more is allocated or paid until the year is reopened, which "
+            "is possible while its reward run is not approved."
+        ),
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("year closed by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty while the year is open, or when the system closed it."),
     )
     is_sample = models.BooleanField(_("sample data"), default=False)
 
@@ -82,6 +95,9 @@ class Fund(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(invested__gte=0, invested__lte=F("contributed")), name="fund_invested_within_contributed"
+            ),
+            models.CheckConstraint(
+                condition=Q(frozen_at__isnull=False) | Q(closed_by__isnull=True), name="fund_closed_by_only_if_closed"
             ),
         ]
 
@@ -459,11 +475,14 @@ class RewardRunAction(models.TextChoices):
     START = "start", _("Started the draft")
     RECOMPUTE = "recompute", _("Recomputed the draft")
     RULE = "rule", _("Changed the rule and recomputed")
+    CLOSE = "close", _("Closed the fund year")
+    REOPEN = "reopen", _("Reopened the fund year")
 
 
 class RewardRunEdit(models.Model):
-    """One hand in a draft reward run: who started, recomputed or changed its rule, when, and what changed (each
-    rule field as [before, after]). ``by`` is empty only for the scheduled job."""
+    """One hand in a draft reward run: who started, recomputed or changed its rule, closed or reopened its fund's
+    year, when, and what changed (each rule field as [before, after]). ``by`` is empty only for the scheduled job
+    (or a year closed by the system)."""
 
     run = models.ForeignKey(RewardRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="edits")
     by = models.ForeignKey(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Generic, TypeVar
@@ -120,6 +120,11 @@ def _exact_yuan(numerator_fen: int, denominator: int) -> Decimal:
 
 def _plain(value: Decimal | None) -> str:
     return "—" if value is None else format(value, "f")
+
+
+def _two_places(value: Decimal) -> str:
+    """A rate as people read it in a reason: two decimals (the arithmetic keeps every digit)."""
+    return format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
 
 
 def _by_key(key: Any) -> Any:
@@ -385,8 +390,8 @@ def assess_county(county: CountyInput, rule: RewardRule) -> Assessment:
             "growth_not_above_threshold",
             format_lazy(
                 _("Main-tax growth of {growth}% is not above the threshold of {threshold}%."),
-                growth=_plain(growth),
-                threshold=_plain(rule.threshold_pct),
+                growth=_two_places(growth),
+                threshold=_plain(rule.threshold_pct.normalize()),
             ),
         )
     if rule.basis == WeightBasis.INCREMENT:
@@ -409,7 +414,7 @@ def assess_county(county: CountyInput, rule: RewardRule) -> Assessment:
             "weight_not_positive",
             # xgettext:no-python-format
             format_lazy(
-                _("Main-tax growth of {growth}% is not positive, so it cannot be a weight."), growth=_plain(growth)
+                _("Main-tax growth of {growth}% is not positive, so it cannot be a weight."), growth=_two_places(growth)
             ),
         )
     return Assessment(True, increment, growth)

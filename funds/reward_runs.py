@@ -1,15 +1,22 @@
 """The year-end surplus reward run (结余奖励, docs/domain.md §4): services and the reads they need.
 
-``reward_run_start`` closes the fund year, reads each weak county's main-tax figures from the statistics store (the
-release in force, named on every line), applies the rule with ``funds.reward`` and stores the run as a draft with
-its explainer; running it again recomputes the draft. ``reward_run_approve`` — a provincial officer who had no
-hand in the draft — records the payouts. The admin, the API and the year-end task all call these two.
+``reward_run_start`` reads the fund's total and disbursements and each weak county's main-tax figures from the
+statistics store (the release in force, named on every line), applies the rule with ``funds.reward`` and stores the
+run as a draft with its explainer; running it again recomputes the draft. A draft locks nothing: the fund's year
+stays open and the draft can be discarded (``reward_run_discard``). Closing the year is a step of its own
+(``funds.services.fund_close_year``, the only code that closes a year; ``fund_reopen_year`` undoes it while the run
+is not approved). ``reward_run_approve`` — a provincial officer who had no hand in the draft — needs the year closed
+and the draft computed on the figures as they are then (``reward_run_changes``: a draft made stale by a later
+allocation, disbursement or statistics revision is refused with what changed), and records the payouts. The admin,
+the API and the year-end task all call these.
 
-Four eyes: every start, recomputation and rule change is recorded (``RewardRunEdit``: who, when, what changed) and
-its person becomes an editor of the run (``RewardRunParticipant``). An editor never approves: not the starter, not
-an officer who re-ran the draft with a rule of their own, not one who only recomputed it. A draft the scheduled job
-made has no person behind it, so it needs one officer to confirm or change its rule (a re-run) and another to
-approve. The unique (run, user) participant row makes the database refuse an approver who edited the draft.
+Four eyes: every start, recomputation, rule change, closing and reopening of the year is recorded
+(``RewardRunEdit``: who, when, what changed) and its person becomes an editor of the run (``RewardRunParticipant``).
+An editor never approves: not the starter, not an officer who re-ran the draft with a rule of their own, not one who
+only recomputed it, not the one who closed the year (``Fund.closed_by``, also when the year was closed before the
+draft existed). A draft the scheduled job made has no person behind it, so it needs one officer to confirm or change
+its rule (a re-run) and another to approve. The unique (run, user) participant row makes the database refuse an
+approver who edited the draft.
 
 Concurrency: both take the fund's row lock first (the order every money writer uses), so two starts at once give
 one run, and an approval cannot interleave with a recomputation. The one-to-one fund → run and the unique
@@ -54,12 +61,25 @@ from .models import (
     RewardShare,
 )
 from .reward import CountyInput, RewardRule, RewardRuleError, compute_reward
+from .reward_paper import pct2, wan_fen
 
 logger = logging.getLogger(__name__)
 
 
 class RewardRunConflict(Exception):
-    """The fund's run is already approved: it cannot be run or paid again (HTTP 409)."""
+    """The fund's run is already approved (it cannot be run, discarded or paid again), or cannot be approved as it
+    stands: its year is open or its figures are out of date (HTTP 409)."""
+
+
+class RewardRunStale(RewardRunConflict):
+    """The draft was computed on figures that have changed since: ``reasons`` says which, in words."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(
+            _("The draft was computed on figures that have changed since; run it again before approving: %(why)s")
+            % {"why": " ".join(reasons)}
+        )
 
 
 @dataclass(frozen=True)
@@ -127,11 +147,12 @@ def reward_run_start(
     cap: Decimal | None = None,
     clear_cap: bool = False,
 ) -> tuple[RewardRun, bool]:
-    """Close the fund's year and compute its reward run as a draft (created, or recomputed if one exists).
+    """Compute the fund's reward run as a draft (created, or recomputed if one exists). Locks nothing: the year is
+    closed, when finance is done, by ``funds.services.fund_close_year`` alone.
 
     Returns (run, created). The rule fields given replace the draft's; those not given keep it. Raises
     ``RewardRunConflict`` if the run is already approved and ``ValidationError`` if the rule cannot be applied
-    (nothing is saved then, and the year stays open).
+    (nothing is saved then).
     """
     fund = Fund.objects.select_for_update().select_related("program").get(pk=fund.pk)
     if fund.kind != FundKind.GUIDANCE:
@@ -156,10 +177,6 @@ def reward_run_start(
         run.cap = cap
 
     reason = "" if by is not None else "scheduled year-end reward run"
-    if fund.frozen_at is None:
-        fund.frozen_at = timezone.now()
-        as_actor(fund, by, reason)
-        fund.save(update_fields=["frozen_at"])
     disbursed = _disbursed(fund)
     inputs = reward_inputs(fund=fund)
     rule = RewardRule(threshold_pct=Decimal(run.threshold_pct), basis=run.basis, cap=run.cap)
@@ -241,18 +258,25 @@ def _record_edit(*, run: RewardRun, person, created: bool, rule_before: dict[str
 @transaction.atomic
 def reward_run_approve(*, run: RewardRun, by) -> RewardRun:
     """Approve a draft run and record its payouts. Only a provincial officer who had no hand in the draft (started,
-    recomputed or changed its rule), and only once a person has set or confirmed the rule."""
+    recomputed or changed its rule, closed or reopened the year), only once a person has set or confirmed the rule,
+    only with the fund's year closed, and only if the draft's figures are still the fund's and the statistics' now
+    (else ``RewardRunStale`` says what changed: run the draft again)."""
     if access_for(by).role != Role.OFFICER:
         raise PermissionDenied(_("Only a provincial officer approves a reward run."))
-    Fund.objects.select_for_update().get(pk=run.fund_id)
+    fund = Fund.objects.select_for_update().select_related("program").get(pk=run.fund_id)
     run = RewardRun.objects.select_for_update().get(pk=run.pk)
     if run.status == RewardRunStatus.APPROVED:
         raise RewardRunConflict(_("This reward run is already approved and paid."))
     editors = set(run.participants.filter(role=RewardRunRole.EDITOR).values_list("user_id", flat=True))
     if by.pk in editors or (run.created_by_id is not None and run.created_by_id == by.pk):
         raise PermissionDenied(
-            _("You started, recomputed or changed this draft: another provincial officer must approve it.")
+            _(
+                "You started, recomputed or changed this draft, or closed or reopened its year: another provincial "
+                "officer must approve it."
+            )
         )
+    if fund.closed_by_id is not None and fund.closed_by_id == by.pk:
+        raise PermissionDenied(_("You closed the fund's year: another provincial officer must approve the run."))
     if not editors:
         raise PermissionDenied(
             _(
@@ -260,8 +284,19 @@ def reward_run_approve(*, run: RewardRun, by) -> RewardRun:
                 "(run it again), and another one approve it."
             )
         )
-    # The fund's row lock taken above serialises this check-then-write with every re-run and second approval; the
-    # participant row below is the database's word on it.
+    if fund.frozen_at is None:
+        raise RewardRunConflict(
+            _(
+                "Close the %(year)s fund year before approving its reward run: while it is open, money can still be "
+                "allocated and paid, and the surplus can change."
+            )
+            % {"year": fund.year}
+        )
+    reasons = reward_run_changes(run=run, fund=fund)
+    if reasons:
+        raise RewardRunStale(reasons)
+    # The fund's row lock taken above serialises this check-then-write with every re-run, payment, reopening and
+    # second approval; the participant row below is the database's word on it.
     RewardRunParticipant.objects.create(run=run, user=by, role=RewardRunRole.APPROVER)
     run.status = RewardRunStatus.APPROVED
     run.approved_by = by
@@ -279,9 +314,86 @@ def reward_run_approve(*, run: RewardRun, by) -> RewardRun:
     return run
 
 
+@transaction.atomic
+def reward_run_discard(*, run: RewardRun, by) -> None:
+    """Throw a draft away (its lines, edits and participants with it; the run's history keeps who discarded it). A
+    provincial or finance officer; never an approved run (``RewardRunConflict``). The fund's year is left as it is."""
+    if access_for(by).role not in (Role.OFFICER, Role.FINANCE):
+        raise PermissionDenied(_("Only a provincial or finance officer discards a draft reward run."))
+    Fund.objects.select_for_update().get(pk=run.fund_id)
+    run = RewardRun.objects.select_for_update().filter(pk=run.pk).first()
+    if run is None:
+        return
+    if run.status == RewardRunStatus.APPROVED:
+        raise RewardRunConflict(_("This reward run is approved and paid: it cannot be discarded."))
+    as_actor(run, by, "draft discarded")
+    pk = run.pk
+    run.delete()
+    logger.info("reward run %s discarded", pk)
+
+
+def _same(stored: Decimal | None, now: Decimal | None, places: int = 2) -> bool:
+    if stored is None or now is None:
+        return stored is None and now is None
+    step = Decimal(1).scaleb(-places)
+    return Decimal(stored).quantize(step) == Decimal(now).quantize(step)
+
+
+def reward_run_changes(*, run: RewardRun, fund: Fund | None = None) -> list[str]:
+    """What changed, in words, between the figures the draft was computed on and the fund's and the statistics'
+    figures now; empty if nothing did. Compares every input of the computation (the rule is the run's own)."""
+    fund = fund or Fund.objects.select_related("program").get(pk=run.fund_id)
+    reasons: list[str] = []
+    if fund.total != run.fund_total:
+        reasons.append(
+            _("The fund total is now %(now)s; the draft used %(then)s.")
+            % {"now": wan_fen(fund.total), "then": wan_fen(run.fund_total)}
+        )
+    disbursed = _disbursed(fund)
+    if disbursed != run.disbursed:
+        reasons.append(
+            _("%(now)s has been disbursed from the fund; the draft used %(then)s.")
+            % {"now": wan_fen(disbursed), "then": wan_fen(run.disbursed)}
+        )
+    stored = {share.county_id: share for share in run.shares.select_related("county")}
+    current = {county.adcode: county for county in reward_inputs(fund=fund).counties}
+    for adcode in sorted(set(stored) | set(current)):
+        if adcode not in stored:
+            reasons.append(
+                _("%(county)s is now a weak county of the program and has no line in the draft.")
+                % {"county": current[adcode].name}
+            )
+            continue
+        share = stored[adcode]
+        if adcode not in current:
+            reasons.append(_("%(county)s is no longer a weak county of the program.") % {"county": share.county.name})
+            continue
+        now = current[adcode]
+        if not _same(share.main_tax, now.main_tax_current) or not _same(share.main_tax_previous, now.main_tax_previous):
+            reasons.append(
+                _(
+                    "%(county)s's main-tax revenue is now %(now)s (previous year %(before)s); the draft used "
+                    "%(then)s (previous year %(then_before)s)."
+                )
+                % {
+                    "county": now.name,
+                    "now": wan_fen(now.main_tax_current),
+                    "before": wan_fen(now.main_tax_previous),
+                    "then": wan_fen(share.main_tax),
+                    "then_before": wan_fen(share.main_tax_previous),
+                }
+            )
+        elif not _same(share.growth_pct, now.growth_pct, places=8):
+            reasons.append(
+                _("%(county)s's main-tax growth is now %(now)s; the draft used %(then)s.")
+                % {"county": now.name, "now": pct2(now.growth_pct), "then": pct2(share.growth_pct)}
+            )
+    return reasons
+
+
 def reward_runs_year_end(*, year: int) -> list[int]:
-    """Draft the reward run of every guidance fund of ``year`` that has none approved (the scheduled path).
-    Funds whose rule cannot be applied yet (e.g. no main-tax statistics) are logged and left for later."""
+    """Draft the reward run of every guidance fund of ``year`` that has none approved (the scheduled path; it closes
+    no year). Funds whose rule cannot be applied yet (e.g. no main-tax statistics) are logged and left for later."""
     drafted = []
     for fund in Fund.objects.filter(year=year, kind=FundKind.GUIDANCE).exclude(
         reward_run__status=RewardRunStatus.APPROVED

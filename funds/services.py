@@ -12,12 +12,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import access_for
+from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan, yuan
 from common.periods import STAT_PERIOD_RE
@@ -37,6 +39,12 @@ from .models import (
     FundKind,
     ParkLedgerEntry,
     ParkLedgerShare,
+    RewardRun,
+    RewardRunAction,
+    RewardRunEdit,
+    RewardRunParticipant,
+    RewardRunRole,
+    RewardRunStatus,
 )
 from .reward import split_largest_remainder
 
@@ -59,6 +67,16 @@ def _draw(model: type[models.Model], pk: int, running: str, limit: str, amount: 
 
 def _closed_message(fund: Fund) -> str:
     return _("The %(year)s fund year is closed: nothing more can be allocated or paid.") % {"year": fund.year}
+
+
+def year_close_consequences(fund: Fund) -> list[str]:
+    """What closing ``fund``'s year does, in words, for the confirmation page and the API's refusal without it."""
+    return [
+        _("No more allocations, disbursements, partner contributions or investments are booked on the fund."),
+        _("The surplus (fund total less disbursed) is fixed for the year-end reward run."),
+        _("A provincial officer other than the one who closed the year can then approve the reward run."),
+        _("Until the reward run is approved, the year can be reopened; once it is approved, it stays closed."),
+    ]
 
 
 def _check_weak_county(program: Program, county: Region) -> None:
@@ -161,14 +179,69 @@ def disbursement_create(
     )
 
 
+class FundYearConflict(Exception):
+    """The fund's year cannot be reopened: its reward run is approved and paid (HTTP 409)."""
+
+
+def _person(by) -> AbstractBaseUser | None:
+    return by if by is not None and by.is_authenticated else None
+
+
+def _check_year_writer(by) -> None:
+    """Closing or reopening a year is the work of a provincial or finance officer (or of the system: ``by=None``)."""
+    if by is not None and access_for(by).role not in (Role.OFFICER, Role.FINANCE):
+        raise PermissionDenied(_("Only a provincial or finance officer closes or reopens a fund's year."))
+
+
+def _record_on_run(fund: Fund, person, action: str) -> None:
+    """A close or reopen of the year is a hand in the fund's draft reward run: recorded with its person, who
+    becomes an editor of the run and cannot approve it (four eyes)."""
+    run = RewardRun.objects.filter(fund=fund).first()
+    if run is None:
+        return
+    RewardRunEdit.objects.create(run=run, by=person, action=action, changes={})
+    if person is not None and not RewardRunParticipant.objects.filter(run=run, user=person).exists():
+        RewardRunParticipant.objects.create(run=run, user=person, role=RewardRunRole.EDITOR)
+
+
 @transaction.atomic
 def fund_close_year(*, fund: Fund, by=None) -> Fund:
-    """Close a fund's year (no more allocations or payments) before its reward run. Closing twice is a no-op."""
+    """Close a fund's year: nothing more is allocated, paid in, invested or paid out until it is reopened. The only
+    code that closes a year (a reward run's approval needs it closed; drafting a run does not close it).
+
+    Records who closed it (``closed_by``; none: the system) and, when the fund has a reward run, the closing as a
+    hand in the run, so whoever closed the year does not approve the run. Closing a closed year is a no-op."""
+    _check_year_writer(by)
     fund = Fund.objects.select_for_update().get(pk=fund.pk)
     if fund.frozen_at is None:
+        person = _person(by)
         fund.frozen_at = timezone.now()
+        fund.closed_by = person
         as_actor(fund, by, "" if by else "year closed by the system")
-        fund.save(update_fields=["frozen_at"])
+        fund.save(update_fields=["frozen_at", "closed_by"])
+        _record_on_run(fund, person, RewardRunAction.CLOSE)
+    return fund
+
+
+@transaction.atomic
+def fund_reopen_year(*, fund: Fund, by) -> Fund:
+    """Undo the closing of a fund's year, while its reward run (if any) is not approved: allocations and payments
+    are possible again, and a draft run computed on the closed figures will be refused at approval if they change.
+    Recorded on the run as a hand in it. Reopening an open year is a no-op; raises ``FundYearConflict`` once the
+    run is approved."""
+    _check_year_writer(by)
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    if fund.frozen_at is None:
+        return fund
+    if RewardRun.objects.filter(fund=fund, status=RewardRunStatus.APPROVED).exists():
+        raise FundYearConflict(
+            _("The %(year)s reward run is approved and paid: the year stays closed.") % {"year": fund.year}
+        )
+    fund.frozen_at = None
+    fund.closed_by = None
+    as_actor(fund, by)
+    fund.save(update_fields=["frozen_at", "closed_by"])
+    _record_on_run(fund, _person(by), RewardRunAction.REOPEN)
     return fund
 
 

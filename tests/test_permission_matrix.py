@@ -44,6 +44,7 @@ from funds.services import (
     bond_issue_create,
     bond_quota_assign,
     disbursement_create,
+    fund_close_year,
     fund_contribution_create,
     fund_investment_create,
     park_ledger_record,
@@ -218,7 +219,12 @@ EXPECTED: dict[str, Expect] = {
     "promotion-event": cooperation(),
     "secondment": cooperation(),
     # Money: provincial and finance officers write, append-only.
-    "fund": money(by_known_row("fund")),
+    # Closing a fund's year (confirmed in the body) and reopening it: the money writers; A's fund is open, so the
+    # reopening is a no-op (200).
+    "fund": money(
+        by_known_row("fund"),
+        actions={"close-year": "200 200 403 403 403 403 401", "reopen-year": "200 200 403 403 403 403 401"},
+    ),
     "allocation": money(by_county()),
     "disbursement": money(by_county()),
     "bond-plan": money(by_known_row("bond-plan")),
@@ -227,11 +233,12 @@ EXPECTED: dict[str, Expect] = {
     "fund-contribution": money(by_pairing()),
     "fund-investment": money(by_pairing()),
     "park-ledger": money(by_pairing()),
-    # A's run is a draft started by the finance officer: POST recomputes it (200), only another officer approves.
+    # A's run is a draft started by the finance officer, its year closed by the system: POST recomputes it (200),
+    # only another officer approves; the money writers may discard the draft.
     "reward-run": money(
         by_nested_counties("shares"),
         post="200 200 403 403 403 403 401",
-        actions={"approve": "200 403 403 403 403 403 401"},
+        actions={"approve": "200 403 403 403 403 403 401", "discard": "200 200 403 403 403 403 401"},
     ),
     "fund-usage": usage("counties"),
     "bond-usage": usage("counties"),
@@ -390,6 +397,7 @@ def _side(side: str, pairing, liaison, finance, program, year: int) -> dict[str,
     ProgramCountyFactory(program=reward_program, county=weak)
     rows["reward-fund"] = FundFactory(program=reward_program, year=2025, total=Decimal("100000000.00"))
     rows["reward-run"], _created = reward_run_start(fund=rows["reward-fund"], by=finance)
+    fund_close_year(fund=rows["reward-fund"])
     return rows
 
 
@@ -446,6 +454,7 @@ def action_body(basename: str, action: str, w: World) -> dict:
         ("report", "trends"): {"program": "sd-test"},
         ("report", "funnel"): {"program": "sd-test"},
         ("progress-report", "return"): {"comment": "请补充投资凭证"},
+        ("fund", "close-year"): {"confirm": True},
     }.get((basename, action), {})
 
 

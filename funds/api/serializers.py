@@ -60,7 +60,9 @@ class FundSerializer(serializers.ModelSerializer):
         source="shown_disbursed",
         help_text=_("Paid out of the fund's allocations so far, in yuan; for a county liaison, to their county only."),
     )
-    closed = serializers.SerializerMethodField(help_text=_("The year is closed for the reward run."))
+    closed = serializers.SerializerMethodField(
+        help_text=_("The year is closed: nothing more is allocated or paid (POST close-year / reopen-year).")
+    )
 
     class Meta:
         model = Fund
@@ -335,6 +337,31 @@ class RewardRunSerializer(serializers.ModelSerializer):
         if self._liaison_county():
             return []
         return RewardRunParticipantSerializer(run.participants.all(), many=True).data
+
+
+class RewardRunDiscardedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The discarded run's id (it no longer exists)."))
+    fund = serializers.IntegerField(help_text=_("Its fund, which can have a new draft."))
+    discarded = serializers.BooleanField()
+
+
+class YearCloseSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("true: you have read what closing the year does (nothing more is allocated or paid)."),
+    )
+
+    def validate_confirm(self, value: bool) -> bool:
+        if not value:
+            from funds.services import year_close_consequences
+
+            fund = self.context["fund"]
+            raise serializers.ValidationError(
+                [_("Confirm closing the %(year)s year (confirm: true).") % {"year": fund.year}]
+                + [str(line) for line in year_close_consequences(fund)]
+            )
+        return value
 
 
 class RewardRunCreateSerializer(serializers.Serializer):

@@ -31,7 +31,7 @@ from funds.models import (
     RewardRunParticipant,
     RewardShare,
 )
-from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
+from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_discard, reward_run_start
 from funds.selectors import fund_liaison_q, funds_with_figures
 
 from . import serializers as s
@@ -68,6 +68,24 @@ def _create_schema(input_serializer, output_serializer, summary):
     list=extend_schema(summary=_("List funds")),
     retrieve=extend_schema(summary=_("Get a fund")),
     create=_create_schema(s.FundCreateSerializer, s.FundSerializer, _("Create a fund")),
+    close_year=extend_schema(
+        summary=_("Close the fund's year (confirmed)"),
+        description=_(
+            "Stops every allocation, disbursement, contribution and investment on the fund, so that its reward run "
+            'can be approved. The body must confirm it: {"confirm": true}; without it, 400 lists the '
+            "consequences. Closing a closed year changes nothing. Whoever closes the year does not approve the run."
+        ),
+        request=s.YearCloseSerializer,
+        responses={200: s.FundSerializer, 400: OpenApiResponse(description=_("Not confirmed."))},
+    ),
+    reopen_year=extend_schema(
+        summary=_("Reopen the fund's year (undo the closing)"),
+        description=_(
+            "Possible while the fund's reward run is not approved (409 after). Reopening an open year changes nothing."
+        ),
+        request=None,
+        responses={200: s.FundSerializer, 409: OpenApiResponse(description=_("The reward run is approved."))},
+    ),
 )
 class FundViewSet(_MoneyCreateViewSet):
     """Guidance funds (帮扶引导资金) and pair industry funds by program year: total, allocated to weak counties,
@@ -88,6 +106,25 @@ class FundViewSet(_MoneyCreateViewSet):
 
     def create_with(self, data: dict) -> Fund:
         return services.fund_create(**data)
+
+    def _fund_answer(self, fund: Fund) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=fund.pk)).data)
+
+    @action(detail=True, methods=["post"], url_path="close-year")
+    def close_year(self, request, pk=None) -> Response:
+        fund = self.get_object()
+        incoming = s.YearCloseSerializer(data=request.data, context={"fund": fund})
+        incoming.is_valid(raise_exception=True)
+        return self._fund_answer(services.fund_close_year(fund=fund, by=request.user))
+
+    @action(detail=True, methods=["post"], url_path="reopen-year")
+    def reopen_year(self, request, pk=None) -> Response:
+        fund = self.get_object()
+        try:
+            fund = services.fund_reopen_year(fund=fund, by=request.user)
+        except services.FundYearConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return self._fund_answer(fund)
 
 
 @extend_schema(tags=TAGS)
@@ -221,13 +258,30 @@ class BondIssueViewSet(_MoneyCreateViewSet):
     ),
     approve=extend_schema(
         summary=_("Approve a draft run and record its payouts"),
+        description=_(
+            "Needs the fund's year closed and the draft computed on the figures as they are now: 409 says why not "
+            "(the year is open; or what changed since the draft, e.g. a later disbursement — run it again)."
+        ),
         request=None,
-        responses={200: s.RewardRunSerializer, 409: OpenApiResponse(description=_("Already approved."))},
+        responses={
+            200: s.RewardRunSerializer,
+            409: OpenApiResponse(description=_("Already approved, the year is open, or the draft is out of date.")),
+        },
+    ),
+    discard=extend_schema(
+        summary=_("Discard a draft run"),
+        request=None,
+        description=_(
+            "Throws the draft away with its lines and edits (the run's history keeps who discarded it); the fund's "
+            "year is left as it is. A new draft can then be started."
+        ),
+        responses={200: s.RewardRunDiscardedSerializer, 409: OpenApiResponse(description=_("The run is approved."))},
     ),
 )
 class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
-    """Year-end surplus reward runs (结余奖励): one per guidance fund. POST closes the fund's year and computes a
-    draft — 201 the first time, 200 with the recomputed draft afterwards — and 409 once the run is approved.
+    """Year-end surplus reward runs (结余奖励): one per guidance fund. POST computes a draft — 201 the first time, 200
+    with the recomputed draft afterwards — and 409 once the run is approved; a draft locks nothing and can be
+    discarded. Approval needs the fund's year closed (``/funds/{id}/close-year/``) and the draft up to date.
     Approval is by a provincial officer who had no hand in the draft: whoever started it, recomputed it or changed
     its rule is listed in ``edits`` and ``participants`` and cannot approve it (403); a draft of the scheduled job
     needs one officer to run it again (confirming or changing the rule) and another to approve. A county liaison
@@ -277,3 +331,13 @@ class RewardRunViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
             raise Conflict(str(exc)) from exc
         run = self.get_queryset().get(pk=run.pk)
         return Response(self.get_serializer(run).data)
+
+    @action(detail=True, methods=["post"])
+    def discard(self, request, pk=None) -> Response:
+        run = self.get_object()
+        answer = {"id": run.pk, "fund": run.fund_id, "discarded": True}
+        try:
+            reward_run_discard(run=run, by=request.user)
+        except RewardRunConflict as exc:
+            raise Conflict(str(exc)) from exc
+        return Response(s.RewardRunDiscardedSerializer(answer).data)

@@ -395,7 +395,7 @@ class TestIncrementBasis:
                 "The main-tax increment of ¥-1500000.00 is not positive, so it cannot be a weight.",
             ),
             "371423": ("growth_unknown", "Main-tax growth is unknown, so the county cannot be assessed."),
-            "371603": ("growth_not_above_threshold", "Main-tax growth of -2.5% is not above the threshold of 0%."),
+            "371603": ("growth_not_above_threshold", "Main-tax growth of -2.50% is not above the threshold of 0%."),
         }
         assert rows["370322"].increment == D("-1500000.00")
         assert rows["370322"].weight is None
@@ -504,7 +504,7 @@ def test_rate_basis_with_a_threshold():
     assert rows["371423"].extra_fen
     assert {code for code in (rows["371428"].reason_code, rows["371603"].reason_code)} == {"growth_not_above_threshold"}
     with translation.override("en"):
-        assert str(rows["371428"].reason) == "Main-tax growth of 5.0% is not above the threshold of 5%."
+        assert str(rows["371428"].reason) == "Main-tax growth of 5.00% is not above the threshold of 5%."
         weights = result.as_json()["explainer"][2]
     assert weights["step"] == "Weight basis: main-tax growth rate (in %)"
     assert weights["formula"] == "10.0 + 12.0 + 8.0 = 30.0"

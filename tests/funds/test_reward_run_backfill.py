@@ -9,6 +9,7 @@ from django.apps import apps
 
 from funds.models import RewardRun, RewardRunEdit, RewardRunParticipant
 from funds.reward_runs import reward_run_approve, reward_run_start
+from funds.services import fund_close_year
 from funds.tasks import reward_runs_year_end_task
 from tests.funds import test_reward_runs
 
@@ -19,6 +20,7 @@ backfill = importlib.import_module("funds.migrations.0005_backfill_reward_run_ed
 def test_the_history_of_a_run_gives_its_edits_and_participants(fund, finance, officer, django_user_model):
     reward_runs_year_end_task(year=2025)
     reward_run_start(fund=fund, by=finance, cap=Decimal("15000000.00"))
+    fund_close_year(fund=fund, by=finance)
     reward_run_approve(run=RewardRun.objects.get(), by=officer)
     RewardRunEdit.objects.all().delete()
     RewardRunParticipant.objects.all().delete()

@@ -28,7 +28,7 @@ from django.utils import translation
 from funds.factories import FundFactory
 from funds.models import Fund, RewardPayout, RewardRun, RewardRunStatus
 from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
-from funds.services import allocation_create, disbursement_create
+from funds.services import allocation_create, disbursement_create, fund_close_year
 from funds.tasks import reward_runs_year_end_task
 from pairing.factories import CountyFactory, ProgramCountyFactory
 from stats.models import Indicator, ReleaseKind, StatValue
@@ -109,10 +109,14 @@ class TestStart:
         codes = [step["code"] for step in run.explainer]
         assert codes[0] == "surplus" and "rounding" in codes and codes[-1] == "result"
 
-    def test_the_year_is_closed_and_nothing_more_is_paid(self, fund, finance):
+    def test_a_draft_locks_nothing_and_closing_the_year_does(self, fund, finance):
         reward_run_start(fund=fund, by=finance)
         allocation = fund.allocations.get(county_id="370405")
 
+        assert Fund.objects.get(pk=fund.pk).frozen_at is None
+        disbursement_create(allocation=allocation, amount=Decimal("1.00"), paid_on=dt.date(2025, 12, 30))
+
+        fund_close_year(fund=fund, by=finance)
         with translation.override("en"), pytest.raises(ValidationError, match="closed"):
             disbursement_create(allocation=allocation, amount=Decimal("1.00"), paid_on=dt.date(2025, 12, 30))
         assert Fund.objects.get(pk=fund.pk).frozen_at is not None
@@ -162,6 +166,7 @@ class TestStart:
 class TestApprove:
     def test_an_officer_other_than_the_starter_approves_and_the_payouts_are_recorded(self, fund, finance, officer):
         run, _ = reward_run_start(fund=fund, by=finance)
+        fund_close_year(fund=fund, by=finance)
 
         approved = reward_run_approve(run=run, by=officer)
 
@@ -185,6 +190,7 @@ class TestApprove:
 
     def test_approving_twice_pays_once_and_an_approved_year_cannot_run_again(self, fund, finance, officer):
         run, _ = reward_run_start(fund=fund, by=finance)
+        fund_close_year(fund=fund, by=finance)
         reward_run_approve(run=run, by=officer)
 
         with pytest.raises(RewardRunConflict):
@@ -195,6 +201,7 @@ class TestApprove:
 
     def test_the_database_refuses_a_second_payout_or_a_second_run(self, fund, finance, officer):
         run, _ = reward_run_start(fund=fund, by=finance)
+        fund_close_year(fund=fund, by=finance)
         reward_run_approve(run=run, by=officer)
 
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -221,6 +228,10 @@ class TestApi:
         assert body["explainer"]
         assert second.status_code == 200 and second.json()["id"] == body["id"]
 
+        refused = client_for(officer).post(f"{URL}{body['id']}/approve/")
+        assert refused.status_code == 409  # the year is still open
+        closed = client_for(finance).post(f"/api/v1/funds/{fund.pk}/close-year/", {"confirm": True}, format="json")
+        assert closed.status_code == 200 and closed.json()["closed"] is True
         approve = client_for(officer).post(f"{URL}{body['id']}/approve/")
         assert approve.status_code == 200
         assert approve.json()["status"] == "approved"
@@ -270,6 +281,8 @@ def test_the_year_end_task_drafts_once_and_leaves_approved_runs_alone(fund, fina
 
     assert first == second and len(first) == 1
     reward_run_start(fund=fund, by=finance)  # a person confirms the job's draft before another approves it
+    assert Fund.objects.get(pk=fund.pk).frozen_at is None  # neither the job nor the draft closed the year
+    fund_close_year(fund=fund, by=finance)
     reward_run_approve(run=RewardRun.objects.get(), by=officer)
     assert reward_runs_year_end_task(year=2025) == []
     assert RewardPayout.objects.count() == 3
@@ -301,6 +314,7 @@ def test_simultaneous_starts_give_one_run_and_simultaneous_approvals_pay_once(re
     assert RewardRun.objects.count() == 1
 
     run = RewardRun.objects.get()
+    fund_close_year(fund=fund, by=finance)
     outcomes: list[str] = []
     barrier = threading.Barrier(6)
 
@@ -337,10 +351,11 @@ class TestAdmin:
         assert shares(run) == EXPECTED
         page = client.get(f"/admin/funds/rewardrun/{run.pk}/change/").content.decode()
         assert "3,655.00" in page  # the surplus in 万元
-        assert "36550000.00 × 40000000" in page  # the explainer's arithmetic
+        assert "1,624.444444" in page and "1,624.444445" in page  # the working paper's arithmetic, in 万元
         assert "台儿庄区" in page
 
         other = django_user_model.objects.create_superuser("officer2", "o2@example.org", "pw")
+        fund_close_year(fund=fund)
         client.force_login(officer)
         client.post("/admin/funds/rewardrun/", {"action": "approve_runs", "_selected_action": [run.pk]})
         assert RewardRun.objects.get().status == RewardRunStatus.DRAFT  # the starter cannot approve
@@ -370,9 +385,11 @@ class TestHistory:
         drafted = run.history.earliest()
         assert drafted.history_user is None
         assert drafted.history_change_reason == "scheduled year-end reward run"
-        assert Fund.history.filter(id=fund.pk).latest().history_change_reason == "scheduled year-end reward run"
+        assert Fund.objects.get(pk=fund.pk).frozen_at is None  # the job drafts; it closes no year
 
         reward_run_start(fund=fund, by=finance)
+        fund_close_year(fund=fund)
+        assert Fund.history.filter(id=fund.pk).latest().history_change_reason == "year closed by the system"
         reward_run_approve(run=run, by=officer)
 
         assert run.history.latest().history_user == officer

@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 
 from funds.models import RewardPayout, RewardRun, RewardRunEdit, RewardRunParticipant, RewardRunStatus
 from funds.reward_runs import RewardRunConflict, reward_run_approve, reward_run_start
+from funds.services import fund_close_year
 from funds.tasks import reward_runs_year_end_task
 from tests.conftest import client_for
 from tests.funds import test_reward_runs
@@ -70,6 +71,7 @@ class TestApi:
         assert client_for(officer).post(f"{URL}{run_id}/approve/").status_code == 403
 
     def test_a_third_officer_approves_and_the_run_shows_who_touched_it(self, fund, finance, officer, officer_b):
+        fund_close_year(fund=fund)  # by the system, before the draft: no hand in it
         client_for(finance).post(URL, {"fund": fund.pk}, format="json")
         run_id = client_for(officer_b).post(URL, {"fund": fund.pk, "cap": "15000000.00"}, format="json").json()["id"]
 
@@ -115,6 +117,7 @@ class TestScheduledDrafts:
         assert not RewardPayout.objects.exists()
 
     def test_a_job_draft_takes_two_officers(self, fund, officer, officer_b):
+        fund_close_year(fund=fund)
         reward_runs_year_end_task(year=2025)
         reward_run_start(fund=fund, by=officer_b)  # confirms the rule
 
@@ -168,6 +171,7 @@ class TestAdmin:
         assert RewardRun.objects.get().status == RewardRunStatus.DRAFT
 
     def test_the_run_page_lists_who_touched_the_draft(self, client, fund, finance, officer, officer_b):
+        fund_close_year(fund=fund)
         reward_runs_year_end_task(year=2025)
         reward_run_start(fund=fund, by=finance, cap=Decimal("15000000.00"))
         run = reward_run_approve(run=RewardRun.objects.get(), by=officer_b)
@@ -210,6 +214,7 @@ def test_a_rerun_racing_an_approval_by_the_same_officer_never_approves_their_rul
     officer = request.getfixturevalue("officer")
     officer_b = request.getfixturevalue("officer_b")
     run, _ = reward_run_start(fund=fund, by=officer)
+    fund_close_year(fund=fund, by=officer)
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 

@@ -114,6 +114,13 @@ def test_the_admin_has_custom_pages_to_guard():
     assert any(path.endswith("/download/") for path in ADMIN_PATHS)
     assert any(path.endswith("/xlsx/") for path in ADMIN_PATHS)
     assert any(path.endswith("/upload/") for path in ADMIN_PATHS)
+    # The reward run's pages: closing and reopening a fund's year, the printable working paper and its workbook.
+    assert {
+        "/admin/funds/rewardrun/year/1/close/",
+        "/admin/funds/rewardrun/year/1/reopen/",
+        "/admin/funds/rewardrun/1/paper/",
+        "/admin/funds/rewardrun/1/xlsx/",
+    } <= set(ADMIN_PATHS)
 
 
 @pytest.fixture
