@@ -102,6 +102,13 @@ def test_the_admin_has_custom_pages_to_guard():
     assert any(path.endswith("/download/") for path in ADMIN_PATHS)
     assert any(path.endswith("/xlsx/") for path in ADMIN_PATHS)
     assert any(path.endswith("/upload/") for path in ADMIN_PATHS)
+    # The officers' review workspace and the validation rules: tried below as every persona that must be refused.
+    assert {
+        "/admin/projects/progressreport/review/",
+        "/admin/projects/progressreport/1/review/",
+        "/admin/validation/validationrule/",
+        "/admin/validation/ruleoutcome/",
+    } <= set(ADMIN_PATHS)
 
 
 @pytest.fixture
