@@ -120,6 +120,8 @@ def _display(report: ProgressReport | None, name: str, kind: str) -> Any:
     if report is None:
         return None
     value = getattr(report, name)
+    if value == "":
+        return None  # shown as a dash, like a missing figure
     if kind == "stage" and value:
         return Stage(value).label
     if kind == "problem" and value:

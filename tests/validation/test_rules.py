@@ -252,7 +252,9 @@ def test_the_api_answers_400_with_the_field(program, project, liaison_a):
     response = client_for(liaison_a).post("/api/v1/progress-reports/", payload, format="json")
 
     assert response.status_code == 400
-    assert "12 words" in response.json()["problems"][0]
+    assert response.json()["problems"] == [
+        "内容共 12 字，最多 10 字。请只写需要协调解决的问题。"
+    ]  # the API speaks Chinese
     assert not ProgressReport.objects.exists()
 
 
