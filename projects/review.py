@@ -163,9 +163,10 @@ def review_page(report: ProgressReport) -> ReviewPage:
     if project.planned_investment:
         completion = (report.cumulative_investment / project.planned_investment * 100).quantize(Decimal("0.1"))
     queue = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
-    ahead = queue.filter(
-        Q(submitted_at__lt=report.submitted_at) | Q(submitted_at=report.submitted_at, pk__lt=report.pk)
-    )
+    position = 0
+    if report.status == ReportStatus.SUBMITTED and report.submitted_at is not None:
+        ahead = Q(submitted_at__lt=report.submitted_at) | Q(submitted_at=report.submitted_at, pk__lt=report.pk)
+        position = queue.filter(ahead).count() + 1
     return ReviewPage(
         report=report,
         project=project,
@@ -178,6 +179,6 @@ def review_page(report: ProgressReport) -> ReviewPage:
         ),
         authors=[part.user.get_username() for part in report_authors(report) if part.user is not None],
         completion_pct=completion,
-        position=ahead.count() + 1 if report.status == ReportStatus.SUBMITTED else 0,
+        position=position,
         queue_length=queue.count(),
     )

@@ -122,9 +122,10 @@ def test_queue_review_decision_and_next(
     rows.nth(0).locator("a.button").click()
     desk.wait_for_url(f"**/progressreport/{report.pk}/review/")
     assert desk.locator("#row-cumulative_investment.changed").is_visible()
-    assert "1,500" in desk.locator("#review-warnings").inner_text() or "1500" in desk.locator(
-        "#review-warnings"
-    ).inner_text()
+    assert (
+        "1,500" in desk.locator("#review-warnings").inner_text()
+        or "1500" in desk.locator("#review-warnings").inner_text()
+    )
     assert desk.evaluate("document.documentElement.scrollWidth") <= WIDE["width"]
     screenshot(desk, "review-workspace-5-report-page-1440")
 

@@ -166,6 +166,18 @@ class TestReviewPage:
         assert "+300.0%" in html
         assert page.context["page"].completion_pct == Decimal("50.0")
 
+    def test_a_draft_or_decided_report_opens_read_only(self, pairing_a, liaison_a, officer, three_waiting):
+        draft = progress_report_save(
+            project=project(pairing_a, "TEZ-005"),
+            period="2025-10",
+            data=ReportData(stage=Stage.SIGNED, cumulative_investment=Decimal(1), month_investment=Decimal(1)),
+            by=liaison_a,
+        )
+        page = browser_of(officer).get(reverse(PAGE, args=[draft.pk]))
+        assert page.status_code == 200
+        assert (page.context["page"].position, page.context["may_decide"]) == (0, False)
+        assert page.context["page"].queue_length == 3
+
     def test_a_leader_sees_the_page_without_the_buttons(self, three_waiting, leader):
         page = browser_of(leader).get(reverse(PAGE, args=[three_waiting[0].pk]))
         assert page.status_code == 200 and not page.context["may_decide"]
