@@ -26,6 +26,8 @@ from projects.reports import (
 )
 from projects.review import next_in_queue, review_queue, waiting_counts
 from projects.services import project_change_stage
+from tests.conftest import client_for
+from tests.projects.test_admin import change_form_data
 from validation.factories import ValidationRuleFactory
 from validation.models import RuleField, RuleKind, Severity
 
@@ -279,6 +281,33 @@ class TestApprovalNeverDropsWhatWasReported:
         assert "2025-09-01" in str(refused.context["form"].non_field_errors())
         report.refresh_from_db()
         assert report.status == ReportStatus.SUBMITTED
+
+    @pytest.fixture
+    def conflicting(self, pairing_a, liaison_a, officer) -> ProgressReport:
+        """A report whose start date is not the one the project already has."""
+        the_project = project(pairing_a, "TEZ-001")
+        project_change_stage(
+            project=the_project, to_stage=Stage.STARTED, actual_start_date=dt.date(2025, 8, 1), by=officer
+        )
+        return submit(the_project, liaison_a, stage=Stage.STARTED, actual_start_date=dt.date(2025, 9, 1))
+
+    def test_the_admin_form_and_the_api_refuse_it_too(self, conflicting, officer):
+        client = browser_of(officer)
+        url = reverse("admin:projects_progressreport_change", args=[conflicting.pk])
+        form = change_form_data(client.get(url), decision="approve", seen_version=conflicting.version)
+        refused = client.post(url, form)
+        assert refused.status_code == 200
+        assert "2025-09-01" in str(refused.context["adminform"].form.non_field_errors())
+
+        api = client_for(officer).post(
+            f"/api/v1/progress-reports/{conflicting.pk}/approve/",
+            {"comment": ""},
+            format="json",
+            HTTP_IF_MATCH=f'"{conflicting.pk}-{conflicting.version}"',
+        )
+        assert api.status_code == 400 and "actual_start_date" in api.json()
+        conflicting.refresh_from_db()
+        assert conflicting.status == ReportStatus.SUBMITTED
 
     def test_a_stage_whose_gate_the_project_does_not_open_is_refused(self, pairing_a, liaison_a, officer):
         # A pipeline project without a signing date cannot be moved to "signed" by a report.
