@@ -358,6 +358,7 @@ class ProgressReportAdmin(ReviewWorkspaceMixin, SampleMixin, SimpleHistoryAdmin,
         ]
 
     form = ReportReviewForm
+    change_list_template = "admin/projects/progressreport/change_list.html"
     list_display = [
         "project",
         "period",

@@ -96,6 +96,10 @@ class TestQueue:
         assert page.status_code == 200
         assert [report for report, _waited in page.context["rows"]] == [first, second, third]
 
+    def test_the_report_list_links_to_the_queue(self, officer):
+        page = browser_of(officer).get(reverse("admin:projects_progressreport_changelist"))
+        assert f'href="{reverse(QUEUE)}"' in page.content.decode()
+
     def test_counts_per_program_and_county_on_the_admin_index_and_the_dashboard(
         self, three_waiting, officer, pairing_a, pairing_b
     ):
