@@ -40,7 +40,6 @@ from validation.services import rule_outcomes_replace_for_report
 
 from .models import (
     STAGES_NEEDING_PRODUCTION,
-    STAGES_NEEDING_START,
     ClosedPeriod,
     ProgressReport,
     Project,
@@ -50,7 +49,7 @@ from .models import (
     ReportStatus,
     Stage,
 )
-from .services import project_change_stage, stage_move_errors
+from .services import project_change_stage, stage_gate_errors, stage_move_errors
 
 TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.DRAFT: {ReportStatus.SUBMITTED},
@@ -233,14 +232,18 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
                 _("The project is already at “%(stage)s”: moving it back needs a reason.")
                 % {"stage": Stage(project.stage).label},
             )
-        start = data.actual_start_date or project.actual_start_date
-        production = data.actual_production_date or project.actual_production_date
-        if data.stage in STAGES_NEEDING_START and start is None:
-            error("actual_start_date", _("Enter the actual start date to report the project under construction."))
-        if data.stage in STAGES_NEEDING_PRODUCTION and production is None:
-            error("actual_production_date", _("Enter the actual production date to report the project in production."))
-        if start and production and production < start:
-            error("actual_production_date", _("Production cannot begin before construction starts."))
+        # The stage gates as the one writer of a project's stage states them (projects.services), on the dates the
+        # report gives or the project has. The signing date is the project's, not something a liaison reports: a
+        # report of a project without one is refused at approval, with the reason, for an officer to correct.
+        gates = stage_gate_errors(
+            stage=data.stage,
+            signed_date=project.signed_date,
+            actual_start_date=data.actual_start_date or project.actual_start_date,
+            actual_production_date=data.actual_production_date or project.actual_production_date,
+        )
+        for field, message in gates.items():
+            if field != "signed_date":
+                error(field, message)
         for field in ("actual_start_date", "actual_production_date"):
             day = getattr(data, field)
             if day is not None and day > today:
