@@ -21,7 +21,7 @@ from .access import access_for
 from .models import API_KEY_PREFIX, API_KEY_VISIBLE, ApiToken, Membership, Role
 
 # The admin's model permissions per role. Liaisons do not use the admin: they have their own pages and the API.
-_PROGRAM_APPS = ("pairing", "projects", "funds", "stats", "reporting")
+_PROGRAM_APPS = ("pairing", "validation", "projects", "funds", "stats", "reporting")
 _GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # app label → actions ("*" = every permission of the app's models)
     Role.OFFICER: {app: ("*",) for app in _PROGRAM_APPS},

@@ -199,4 +199,9 @@ class TrackerAdminSite(admin.AdminSite):
         context = dict(extra_context or {})
         if request.user.has_perm("pairing.view_pairing"):
             context["program_overviews"] = program_overviews()
+        if request.user.has_perm("projects.view_progressreport"):
+            from projects.review import waiting_counts
+
+            context["review_waiting"] = waiting_counts()
+            context["review_waiting_total"] = sum(count.waiting for count in context["review_waiting"])
         return super().index(request, extra_context=context)

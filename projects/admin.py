@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from common.admin import (
 from pairing.admin import PairingAdmin, ParkAdmin
 from pairing.models import Park, Region
 
+from .admin_review import ReviewWorkspaceMixin
 from .models import (
     CrossCountyOrder,
     FinanceSupport,
@@ -359,11 +360,21 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
+class ProgressReportAdmin(ReviewWorkspaceMixin, SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
     """Provincial review: open a submitted report, approve it or return it with a comment (one service each; the
-    approval moves the project). Reports are filed by liaisons on their pages or through the API."""
+    approval moves the project). Reports are filed by liaisons on their pages or through the API. The review
+    workspace (``admin_review``) is the queue and one page per report."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("review/", view(self.review_queue_view), name="projects_progressreport_review_queue"),
+            path("<int:report_id>/review/", view(self.review_view), name="projects_progressreport_review"),
+            *super().get_urls(),
+        ]
 
     form = ReportReviewForm
+    change_list_template = "admin/projects/progressreport/change_list.html"
     list_display = [
         "project",
         "period",

@@ -48,6 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from common.exports import spreadsheet_text
 from common.money import WAN
 from pairing.models import Pairing, PairingStatus, Program
+from validation.selectors import warning_count
 
 from .models import (
     Bulletin,
@@ -188,7 +189,7 @@ def _project_row(project: Project) -> dict[str, Any]:
 
 def bulletin_figures(*, program: Program, period: str, today: dt.date | None = None) -> dict[str, Any]:
     """The figures of ``program``'s bulletin for month ``period`` as of ``today`` (see the module docstring), ready
-    to be stored as JSON. Reads only; eight queries whatever the number of pairings, projects and reports."""
+    to be stored as JSON. Reads only; nine queries whatever the number of pairings, projects and reports."""
     today = today or timezone.localdate()
     rules = warning_rules_for(program)
     report_period = period_add(period, -1)
@@ -302,6 +303,8 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
             "overdue_projects": len(overdue),
             "overdue_reports": sum(row["months"] for row in overdue),
             "reporting": _reporting_row(rates_total),
+            # The validation rules' warnings on the month's reports (validation.RuleOutcome).
+            "rule_warnings": warning_count(program_id=program.pk, period=report_period),
         },
         "signed_not_started": signed_not_started,
         "red": warned[WarningColour.RED],
@@ -469,6 +472,7 @@ def _summary_sheet(workbook: Workbook, figures: dict[str, Any]) -> None:
     line(f"签约超过{months}个月未开工项目", totals["signed_not_started"], COUNT_FORMAT)
     line("逾期未报项目", totals["overdue_projects"], COUNT_FORMAT)
     line("逾期未报月报(份)", totals["overdue_reports"], COUNT_FORMAT, f"截至{report_month}的月报")
+    line("校验规则提示(条)", totals.get("rule_warnings", 0), COUNT_FORMAT, f"{report_month}月报及统计数据")
     line(
         "报表月份",
         report_month,

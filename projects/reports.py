@@ -35,20 +35,22 @@ from common.audit import as_actor
 from common.money import format_wan
 from common.periods import current_month
 from common.services import constraint_as_validation_error
+from validation.engine import Finding, ReportFigures, check_report
+from validation.selectors import rules_of_program
+from validation.services import rule_outcomes_replace_for_report
 
 from .models import (
     STAGES_NEEDING_PRODUCTION,
-    STAGES_NEEDING_START,
     ClosedPeriod,
     ProgressReport,
     Project,
-    ProjectStageChange,
     ReportAttachment,
     ReportParticipant,
     ReportRole,
     ReportStatus,
     Stage,
 )
+from .services import project_change_stage, stage_gate_errors, stage_move_errors
 
 TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.DRAFT: {ReportStatus.SUBMITTED},
@@ -143,8 +145,37 @@ def _last_approved(project: Project, before_period: str) -> ProgressReport | Non
     )
 
 
-def _validate(*, project: Project, period: str, data: ReportData, today: dt.date) -> None:
-    """Every rule a person can break, with a message on the field they must correct. Collects them all."""
+def _previous_reviewed(project: Project, before_period: str) -> ProgressReport | None:
+    """The project's latest report before ``before_period`` that was submitted or approved (what the month-on-month
+    validation rules compare with)."""
+    return (
+        ProgressReport.objects.filter(
+            project=project, status__in=(ReportStatus.SUBMITTED, ReportStatus.APPROVED), period__lt=before_period
+        )
+        .order_by("-period")
+        .first()
+    )
+
+
+def _rule_findings(*, project: Project, period: str, data: ReportData, well_formed: bool) -> list[Finding]:
+    """What the program's validation rules (``validation``) find on the report's figures."""
+    rules = rules_of_program(project.pairing.program_id)
+    if not rules:
+        return []
+    previous = _previous_reviewed(project, period) if well_formed else None
+    figures = ReportFigures(
+        values={field: getattr(data, field) for field in REPORT_FIELDS},
+        planned_investment=project.planned_investment,
+        previous={field: getattr(previous, field) for field in REPORT_FIELDS} if previous else None,
+        previous_period=previous.period if previous else None,
+    )
+    return check_report(rules, figures)
+
+
+def _validate(*, project: Project, period: str, data: ReportData, today: dt.date) -> list[Finding]:
+    """Every rule a person can break, with a message on the field they must correct. Collects them all, the
+    program's validation rules of severity "error" included; returns what its "warning" rules found (the report is
+    accepted with them)."""
     errors: dict[str, list[str]] = {}
 
     def error(field: str, message: str) -> None:
@@ -200,14 +231,18 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
                 _("The project is already at “%(stage)s”: moving it back needs a reason.")
                 % {"stage": Stage(project.stage).label},
             )
-        start = data.actual_start_date or project.actual_start_date
-        production = data.actual_production_date or project.actual_production_date
-        if data.stage in STAGES_NEEDING_START and start is None:
-            error("actual_start_date", _("Enter the actual start date to report the project under construction."))
-        if data.stage in STAGES_NEEDING_PRODUCTION and production is None:
-            error("actual_production_date", _("Enter the actual production date to report the project in production."))
-        if start and production and production < start:
-            error("actual_production_date", _("Production cannot begin before construction starts."))
+        # The stage gates as the one writer of a project's stage states them (projects.services), on the dates the
+        # report gives or the project has. The signing date is the project's, not something a liaison reports: a
+        # report of a project without one is refused at approval, with the reason, for an officer to correct.
+        gates = stage_gate_errors(
+            stage=data.stage,
+            signed_date=project.signed_date,
+            actual_start_date=data.actual_start_date or project.actual_start_date,
+            actual_production_date=data.actual_production_date or project.actual_production_date,
+        )
+        for field, message in gates.items():
+            if field != "signed_date":
+                error(field, message)
         for field in ("actual_start_date", "actual_production_date"):
             day = getattr(data, field)
             if day is not None and day > today:
@@ -218,8 +253,26 @@ def _validate(*, project: Project, period: str, data: ReportData, today: dt.date
                     error(field, _("Output value and tax are reported once the project is in production."))
     if data.problem_category and not data.problems.strip():
         error("problems", _("Describe the problem that needs provincial coordination."))
+    findings = _rule_findings(project=project, period=period, data=data, well_formed=well_formed)
+    for finding in findings:
+        if finding.is_error:
+            error(finding.field, finding.message)
     if errors:
         raise ValidationError(errors)
+    return [finding for finding in findings if not finding.is_error]
+
+
+def _record_warnings(report: ProgressReport, warnings: list[Finding], by) -> None:
+    project = report.project
+    rule_outcomes_replace_for_report(
+        report_id=report.pk,
+        program_id=project.pairing.program_id,
+        region_id=project.county_id,
+        period=report.period,
+        label=f"{project.code} {project.name}",
+        findings=warnings,
+        by=by,
+    )
 
 
 def lock_project_and_report(
@@ -275,7 +328,7 @@ def progress_report_save(
             raise StaleVersion(existing.version)
         if existing.status not in EDITABLE:
             raise ValidationError({"period": report_lock_reason(existing) or _("This report cannot be changed.")})
-    _validate(project=project, period=period, data=data, today=today or timezone.localdate())
+    warnings = _validate(project=project, period=period, data=data, today=today or timezone.localdate())
     values = {field: getattr(data, field) for field in REPORT_FIELDS}
     values["jobs_created"] = values["jobs_created"] or 0
     if data.stage not in STAGES_NEEDING_PRODUCTION:
@@ -292,6 +345,7 @@ def progress_report_save(
     else:
         report = _bump(existing, expected_version, by, **values)
     _record_author(report, by)
+    _record_warnings(report, warnings, by)
     return report
 
 
@@ -305,7 +359,7 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
     if ReportStatus.SUBMITTED not in TRANSITIONS[report.status]:
         raise ValidationError(report_lock_reason(report) or _("This report cannot be submitted."))
     data = ReportData(**{field: getattr(report, field) for field in REPORT_FIELDS})
-    _validate(project=report.project, period=report.period, data=data, today=timezone.localdate())
+    warnings = _validate(project=report.project, period=report.period, data=data, today=timezone.localdate())
     now = timezone.now()
     report = _bump(
         report,
@@ -317,6 +371,7 @@ def progress_report_submit(*, report: ProgressReport, by, expected_version: int 
         first_submitted_at=report.first_submitted_at or now,
     )
     _record_author(report, by)
+    _record_warnings(report, warnings, by)
     return report
 
 
@@ -382,6 +437,9 @@ def progress_report_approve(
         raise StaleVersion(report.version)
     if ReportStatus.APPROVED not in TRANSITIONS[report.status]:
         raise ValidationError(_("Only a submitted report can be approved."))
+    unappliable = report_application_errors(project=project, report=report)
+    if unappliable:
+        raise ValidationError(unappliable)
     try:
         with transaction.atomic():
             ReportParticipant.objects.create(report=report, user=by, role=ReportRole.APPROVER)
@@ -400,38 +458,86 @@ def progress_report_approve(
     return report
 
 
-def project_apply_report(*, project: Project, report: ProgressReport, by) -> Project:
-    """What an approved report changes on its project (called inside the approval's transaction). A report of an
-    earlier month than the latest approved one does not move the project back."""
-    latest = (
+def _latest_approved_period(project: Project, *, other_than: ProgressReport) -> str | None:
+    return (
         ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED)
+        .exclude(pk=other_than.pk)
         .order_by("-period")
         .values_list("period", flat=True)
         .first()
     )
+
+
+# The keys of project_change_stage's errors, as the report's fields that hold what they are about.
+_STAGE_ERROR_FIELDS = {"note": "stage_back_reason", "signed_date": "stage"}
+
+
+def report_application_errors(*, project: Project, report: ProgressReport) -> dict[str, list[str]]:
+    """What of ``report`` could not be applied to ``project`` if it were approved now, in words on the report's
+    fields (empty if everything applies). Approval refuses such a report rather than drop what the liaison
+    reported: the reviewer returns it, or corrects the project first.
+
+    - a start or production date that differs from the one the project already has;
+    - a stage the project cannot take (a move back without a reason, a stage whose gate a date or the signing date
+      does not open) — unless a later month is approved already, in which case the report does not move the
+      project at all and only its dates can matter."""
+    errors: dict[str, list[str]] = {}
+    for field in ("actual_start_date", "actual_production_date"):
+        reported, current = getattr(report, field), getattr(project, field)
+        if reported and current and reported != current:
+            errors.setdefault(field, []).append(
+                _(
+                    "The project's %(field)s is already %(current)s; the report says %(reported)s. Return the "
+                    "report for correction, or correct the project first."
+                )
+                % {"field": Project._meta.get_field(field).verbose_name, "current": current, "reported": reported}
+            )
+    latest = _latest_approved_period(project, other_than=report)
     if latest is not None and latest > report.period:
-        return project
-    changes: dict[str, object] = {"completed_investment": report.cumulative_investment}
-    if report.actual_start_date and not project.actual_start_date:
-        changes["actual_start_date"] = report.actual_start_date
-    if report.actual_production_date and not project.actual_production_date:
-        changes["actual_production_date"] = report.actual_production_date
-    if report.stage != project.stage:
-        changes["stage"] = report.stage
-        ProjectStageChange.objects.create(
-            project=project,
-            from_stage=project.stage,
-            to_stage=report.stage,
-            changed_by=by,
-            note=report.stage_back_reason
-            or _("From the approved progress report of %(period)s.") % {"period": report.period},
+        return errors
+    stage_errors = stage_move_errors(
+        project=project,
+        to_stage=report.stage,
+        note=report.stage_back_reason,
+        actual_start_date=report.actual_start_date,
+        actual_production_date=report.actual_production_date,
+    )
+    for key, message in stage_errors.items():
+        field = _STAGE_ERROR_FIELDS.get(key, key)
+        errors.setdefault(field, []).append(
+            _("The project cannot move to “%(stage)s”: %(reason)s")
+            % {"stage": Stage(report.stage).label, "reason": message}
         )
-    for field, value in changes.items():
-        setattr(project, field, value)
-    project.version += 1
-    as_actor(project, by)
-    project.save()
-    return project
+    return errors
+
+
+def _from_report_note(report: ProgressReport) -> str:
+    return _("From the approved progress report of %(period)s.") % {"period": report.period}
+
+
+def project_apply_report(*, project: Project, report: ProgressReport, by) -> Project:
+    """What an approved report changes on its project (called inside the approval's transaction, after
+    ``report_application_errors`` found nothing): through the one writer of a project's stage, dates and completed
+    investment, ``project_change_stage``, which logs a change of stage. A report of an earlier month than the
+    latest approved one does not move the project back: it only fills a date the project does not have yet."""
+    latest = _latest_approved_period(project, other_than=report)
+    if latest is not None and latest > report.period:
+        return project_change_stage(
+            project=project,
+            to_stage=project.stage,
+            by=by,
+            actual_start_date=project.actual_start_date or report.actual_start_date,
+            actual_production_date=project.actual_production_date or report.actual_production_date,
+        )
+    return project_change_stage(
+        project=project,
+        to_stage=report.stage,
+        by=by,
+        actual_start_date=project.actual_start_date or report.actual_start_date,
+        actual_production_date=project.actual_production_date or report.actual_production_date,
+        note=report.stage_back_reason or _from_report_note(report),
+        completed_investment=report.cumulative_investment,
+    )
 
 
 @transaction.atomic

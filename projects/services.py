@@ -26,13 +26,15 @@ from .models import (
 )
 
 
-def _check_stage_gates(
+def stage_gate_errors(
     *,
     stage: str,
     signed_date: dt.date | None,
     actual_start_date: dt.date | None,
     actual_production_date: dt.date | None,
-) -> None:
+) -> dict[str, str]:
+    """Why a project cannot be at ``stage`` with these dates, per date field (empty if it can). The one statement of
+    the stage gates: creating a project, moving it and applying an approved report all ask here."""
     errors: dict[str, str] = {}
     if stage in STAGES_NEEDING_SIGNING and signed_date is None:
         errors["signed_date"] = _("A signed project needs its signing date.")
@@ -42,8 +44,38 @@ def _check_stage_gates(
         errors["actual_production_date"] = _("Enter the actual production date to move the project to production.")
     if actual_start_date and actual_production_date and actual_production_date < actual_start_date:
         errors["actual_production_date"] = _("Production cannot begin before construction starts.")
+    return errors
+
+
+def _check_stage_gates(**kwargs) -> None:
+    errors = stage_gate_errors(**kwargs)
     if errors:
         raise ValidationError(errors)
+
+
+def stage_move_errors(
+    *,
+    project: Project,
+    to_stage: str,
+    note: str = "",
+    signed_date: dt.date | None = None,
+    actual_start_date: dt.date | None = None,
+    actual_production_date: dt.date | None = None,
+) -> dict[str, str]:
+    """Why ``project`` cannot move to ``to_stage`` (with these dates filling or replacing its own), per field; empty
+    if it can. Moving back needs a reason in ``note``."""
+    errors: dict[str, str] = {}
+    if to_stage != project.stage and Stage.order(to_stage) < Stage.order(project.stage) and not note.strip():
+        errors["note"] = _("Moving a project back to an earlier stage needs a reason.")
+    errors.update(
+        stage_gate_errors(
+            stage=to_stage,
+            signed_date=signed_date or project.signed_date,
+            actual_start_date=actual_start_date or project.actual_start_date,
+            actual_production_date=actual_production_date or project.actual_production_date,
+        )
+    )
+    return errors
 
 
 def _check_placement(*, pairing: Pairing, county: Region, park: Park | None) -> None:
@@ -122,39 +154,50 @@ def project_change_stage(
     actual_start_date: dt.date | None = None,
     actual_production_date: dt.date | None = None,
     note: str = "",
+    completed_investment: Decimal | None = None,
 ) -> Project:
-    """Move a project to another stage and log it.
+    """Move a project to another stage and log it: the one writer of a project's stage, its stage-gated dates and
+    (from an approved progress report) its completed investment.
 
     Stages move forward; moving back needs a reason in ``note``. Dates given fill the stage-gated fields. Running
-    the same change twice logs it once.
+    the same change twice logs it once and writes nothing the second time; at the same stage, only the dates and
+    the completed investment given are written (and nothing is logged).
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    if locked.stage == to_stage:
-        return locked
-    if Stage.order(to_stage) < Stage.order(locked.stage) and not note.strip():
-        raise ValidationError({"note": _("Moving a project back to an earlier stage needs a reason.")})
     new_signed = signed_date or locked.signed_date
     new_start = actual_start_date or locked.actual_start_date
     new_production = actual_production_date or locked.actual_production_date
-    _check_stage_gates(
-        stage=to_stage,
+    changes: dict[str, object] = {
+        "signed_date": new_signed,
+        "actual_start_date": new_start,
+        "actual_production_date": new_production,
+    }
+    if completed_investment is not None:
+        changes["completed_investment"] = completed_investment
+    moving = locked.stage != to_stage
+    if not moving and all(getattr(locked, field) == value for field, value in changes.items()):
+        return locked
+    errors = stage_move_errors(
+        project=locked,
+        to_stage=to_stage,
+        note=note,
         signed_date=new_signed,
         actual_start_date=new_start,
         actual_production_date=new_production,
     )
+    if errors:
+        raise ValidationError(errors)
     from_stage = locked.stage
     locked.stage = to_stage
-    locked.signed_date = new_signed
-    locked.actual_start_date = new_start
-    locked.actual_production_date = new_production
+    for field, value in changes.items():
+        setattr(locked, field, value)
     locked.version += 1
     as_actor(locked, by)
-    locked.save(
-        update_fields=["stage", "signed_date", "actual_start_date", "actual_production_date", "version", "updated_at"]
-    )
-    ProjectStageChange.objects.create(
-        project=locked, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
-    )
+    locked.save(update_fields=["stage", *changes, "version", "updated_at"])
+    if moving:
+        ProjectStageChange.objects.create(
+            project=locked, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
+        )
     return locked
 
 

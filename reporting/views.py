@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.access import access_for, pairing_q
+from accounts.models import Role
 from pairing.models import Pairing, Program
+from projects.review import waiting_counts
 from stats.models import Indicator
 
 from .selectors import periods_with_results
@@ -37,6 +39,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     default_period = annual[0] if annual else (periods[0] if periods else "")
     period = request.GET.get("period") if request.GET.get("period") in periods else default_period
     has_sample = bool(program) and Pairing.objects.filter(program=program, is_sample=True).exists()
+    review_waiting = None
+    if program and access.role == Role.OFFICER:
+        # The officers' review queue in the admin, counted for this program per county.
+        review_waiting = [count for count in waiting_counts() if count.program_id == program.pk]
     config = {
         "program": program.code if program else None,
         "period": period,
@@ -108,6 +114,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": period,
             "access": access,
             "has_sample": has_sample,
+            "review_waiting": review_waiting,
+            "review_waiting_total": sum(count.waiting for count in review_waiting or []),
             "config": config,
         },
     )

@@ -18,6 +18,10 @@ from django.utils.translation import ngettext
 from common.periods import ONE_PLACE, same_period_year_before
 from pairing.models import Pairing, Region
 from pairing.services import pairing_create, program_get_or_create, source_get_or_create
+from validation.engine import check_statistic
+from validation.models import RuleKind
+from validation.selectors import rules_for_province
+from validation.services import StatisticFinding, rule_outcomes_record_statistics
 
 from . import rules
 from .importers import (
@@ -132,7 +136,7 @@ WITH effective AS (
     {effective}
 ),
 with_previous AS (
-    -- The same span exactly a year earlier, if there is a figure for it (periods.previous_period: 2025 -> 2024,
+    -- The same span exactly a year earlier, if there is a figure for it (common.periods.same_period_year_before: 2025 -> 2024,
     -- 2025-09 -> 2024-09).
     SELECT *,
            first_value(value) OVER year_before AS previous_level,
@@ -373,9 +377,9 @@ class ImportReport:
     batch_id: int | None
 
 
-def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
-    """Rows whose reported growth disagrees with the growth implied by the levels (this file's previous-period
-    value, else the stored one) by more than ``GROWTH_WARNING_PP``."""
+def _implied_growths(rows: list[IndicatorRow]) -> list[Decimal | None]:
+    """For each row that reports a growth, the growth implied by its level and the previous period's (this file's
+    value, else the stored one); None where either level or the reported growth is missing."""
     in_file = {(r.region, r.indicator, r.period): r.value for r in rows if r.value is not None}
     wanted = {
         (r.region, r.indicator, same_period_year_before(r.period))
@@ -390,32 +394,89 @@ def _implied_growth_warnings(rows: list[IndicatorRow]) -> list[str]:
         ):
             if value.value is not None:
                 stored[(value.region, value.indicator, value.period)] = value.value
-    warnings = []
-    more = 0
+    implied = []
     for row in rows:
-        if row.value is None or row.growth_pct is None:
+        if row.growth_pct is None:
+            implied.append(None)
             continue
         key = (row.region, row.indicator, same_period_year_before(row.period))
         previous = in_file.get(key, stored.get(key))
-        implied, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
-        if implied is not None and abs(implied - row.growth_pct) > GROWTH_WARNING_PP:
-            if len(warnings) >= MAX_WARNINGS:
-                more += 1
+        growth, _derived = rules.growth_pct(reported=None, level=row.value, previous_level=previous)
+        implied.append(growth)
+    return implied
+
+
+@dataclass
+class _Checked:
+    """What the checks found on a file's rows: the import's warnings in words, the validation rules' warnings to
+    record, and the rules' errors, which refuse the file."""
+
+    warnings: list[str]
+    findings: list[StatisticFinding]
+    problems: list[Problem]
+
+
+def _check_rows(rows: list[IndicatorRow]) -> _Checked:
+    """The program's validation rules (``validation``: a growth that disagrees with the levels, a level or growth
+    out of range) on every row, with the rules of the programs of the row's province. A row no growth-mismatch
+    rule covers still gets the built-in warning beyond ``GROWTH_WARNING_PP``."""
+    implied = _implied_growths(rows)
+    rules_by_province: dict[str, list] = {}
+    checked = _Checked([], [], [])
+    shown = more = 0
+
+    def warn(text: str) -> None:
+        nonlocal shown, more
+        if shown >= MAX_WARNINGS:
+            more += 1
+            return
+        shown += 1
+        checked.warnings.append(text)
+
+    for row, implied_growth in zip(rows, implied, strict=True):
+        province = row.region[:2] + "0000"
+        if province not in rules_by_province:
+            rules_by_province[province] = rules_for_province(province)
+        province_rules = rules_by_province[province]
+        for finding in check_statistic(
+            province_rules, value=row.value, growth_pct=row.growth_pct, implied_growth_pct=implied_growth
+        ):
+            if finding.is_error:
+                checked.problems.append(Problem(row.line, finding.message))
                 continue
-            warnings.append(
+            warn(str(Problem(row.line, finding.message)))
+            checked.findings.append(
+                StatisticFinding(
+                    region_id=row.region,
+                    period=row.period,
+                    label=f"{row.indicator} {row.release}".strip(),
+                    finding=finding,
+                )
+            )
+        covered = any(rule.kind == RuleKind.GROWTH_MISMATCH for rule in province_rules)
+        if (
+            not covered
+            and row.growth_pct is not None
+            and implied_growth is not None
+            and abs(implied_growth - row.growth_pct) > GROWTH_WARNING_PP
+        ):
+            warn(
                 str(
                     Problem(
                         row.line,
                         _("reported growth %(reported)s%% differs from the %(implied)s%% implied by the levels")
-                        % {"reported": f"{row.growth_pct.normalize():f}", "implied": implied.quantize(ONE_PLACE)},
+                        % {
+                            "reported": f"{row.growth_pct.normalize():f}",
+                            "implied": implied_growth.quantize(ONE_PLACE),
+                        },
                     )
                 )
             )
     if more:
-        warnings.append(
+        checked.warnings.append(
             ngettext("… and %(n)d more row like these", "… and %(n)d more rows like these", more) % {"n": more}
         )
-    return warnings
+    return checked
 
 
 def _sha256(stream: BinaryIO) -> str:
@@ -457,7 +518,10 @@ def indicators_import(
 def _indicators_write(
     *, rows: list[IndicatorRow], filename: str, sha256: str, by: AbstractBaseUser | None
 ) -> ImportReport:
-    warnings = _implied_growth_warnings(rows)
+    checked = _check_rows(rows)
+    if checked.problems:
+        raise FileRejected(checked.problems)
+    warnings = checked.warnings
     existing = {
         (v.region_id, v.indicator, v.period, v.release): v
         for v in StatValue.objects.filter(
@@ -508,6 +572,7 @@ def _indicators_write(
     StatValue.objects.bulk_create(to_create, batch_size=1000)
     StatValue.objects.bulk_update(to_update, [*fields, "batch"], batch_size=1000)
     report.batch_id = batch.pk
+    rule_outcomes_record_statistics(findings=checked.findings, by=by)
     changed = [*to_create, *to_update]
     periods = sorted({v.period for v in changed} | {_next_period(v.period) for v in changed})
     provinces = sorted({v.region_id[:2] + "0000" for v in changed})

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "common",
     "accounts",
     "pairing",
+    "validation",
     "projects",
     "funds",
     "stats",

@@ -121,6 +121,13 @@ def test_the_admin_has_custom_pages_to_guard():
         "/admin/funds/rewardrun/1/paper/",
         "/admin/funds/rewardrun/1/xlsx/",
     } <= set(ADMIN_PATHS)
+    # The officers' review workspace and the validation rules: tried below as every persona that must be refused.
+    assert {
+        "/admin/projects/progressreport/review/",
+        "/admin/projects/progressreport/1/review/",
+        "/admin/validation/validationrule/",
+        "/admin/validation/ruleoutcome/",
+    } <= set(ADMIN_PATHS)
 
 
 @pytest.fixture
