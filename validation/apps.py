@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,9 +15,20 @@ def _sync_role_groups(sender, **kwargs) -> None:
             role_group_sync(role=role)
 
 
+def _program_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A program starts with the default rules, as the programs that existed when this app came did (pairing sits
+    below this app and cannot call it; this receiver is how a new program, from the admin, an import or the API, gets
+    them). Fixtures loaded raw are left as they are."""
+    if created and not raw:
+        from validation.services import validation_rules_add_defaults
+
+        validation_rules_add_defaults(program=instance)
+
+
 class ValidationConfig(AppConfig):
     name = "validation"
     verbose_name = _("Validation rules")
 
     def ready(self) -> None:
         post_migrate.connect(_sync_role_groups, sender=self)
+        post_save.connect(_program_created, sender="pairing.Program", dispatch_uid="validation_program_defaults")

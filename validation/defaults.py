@@ -1,5 +1,5 @@
 """The rules every program starts with (the data migration adds them to the programs that exist; the command
-``validation_defaults`` to a program created later). Officers change or switch them off in the admin."""
+a program created later gets them when it is saved; the command ``validation_defaults`` catches up any that have none). Officers change or switch them off in the admin."""
 
 from __future__ import annotations
 

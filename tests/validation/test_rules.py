@@ -43,6 +43,19 @@ def in_english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_default_rules(db):
+    """Each test sets up the rules it tries; a program starts with the defaults (test_new_program_defaults.py), which
+    would add their own findings here. Rules saved later by a test are kept."""
+    from django.db.models.signals import post_save
+
+    from validation.apps import _program_created
+
+    post_save.disconnect(_program_created, sender="pairing.Program", dispatch_uid="validation_program_defaults")
+    yield
+    post_save.connect(_program_created, sender="pairing.Program", dispatch_uid="validation_program_defaults")
+
+
 @pytest.fixture
 def project(pairing_a):
     return ProjectFactory(
