@@ -65,6 +65,7 @@ COUNTY_SUFFIXES = ("自治县", "县", "区", "市", "旗")
 # the rest.
 PREVIEW_LINES = 300
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _PERIOD_IN_TITLE = re.compile(r"([12][0-9]{3})\s*年(?:\s*(?:1\s*[-—~～至]\s*)?([0-9]{1,2})\s*月)?")
 
 
@@ -139,12 +140,21 @@ def read_indicator_file(
     first = next(iterator, None)
     if first is None:
         raise FileRejected([Problem(1, _("the file is empty"))])
-    if first[0] == 1 and first[1] and first[1][0].strip().lower() == "region":
+    if _looks_long(first[1]):
         understood = _read_long(first, iterator)
     else:
         understood = _WideReader(period=period, skip_unknown=skip_unknown, filename=filename).read(first, iterator)
     understood.truncated = truncated
     return understood
+
+
+def _looks_long(cells: list[str]) -> bool:
+    """The long format's header: column codes (region,indicator,…), never Chinese. A bureau table's first line is
+    its title or a header naming the counties in Chinese."""
+    filled = [cell for cell in cells if cell.strip()]
+    if filled and filled[0].strip().lower() == "region":
+        return True
+    return len(filled) >= 2 and not any(_CJK.search(cell) for cell in filled)
 
 
 def _first(lines: Iterator[tuple[int, list[str]]], count: int) -> Iterator[tuple[int, list[str]]]:
