@@ -84,7 +84,7 @@ def _header(sheet, row: int, first: list[str], groups: list[tuple[str, list[str]
             cell.font, cell.fill, cell.alignment = _BOLD, _HEAD, _CENTRE
     for index in range(1, column):
         sheet.column_dimensions[get_column_letter(index)].width = 14
-    sheet.freeze_panes = sheet.cell(row + 2, len(first) + 1)
+    sheet.freeze_panes = f"{get_column_letter(len(first) + 1)}{row + 2}"  # a cell() here would create a row
 
 
 def _title(sheet, text: str, width: int) -> None:

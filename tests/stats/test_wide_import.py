@@ -1,0 +1,387 @@
+"""The statistics bureau's wide tables: read as they come, previewed, confirmed; templates and workbooks round trip."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from pairing.factories import ProgramFactory
+from stats.importers import FileRejected
+from stats.models import ImportBatch, ImportJob, StatValue
+from stats.services import indicators_import
+from stats.wide import read_indicator_file
+from stats.workbooks import long_template, statistics_workbook, wide_template
+
+from . import bureau
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD = "/admin/stats/importbatch/upload/"
+CONFIRM = "/admin/stats/importbatch/upload/confirm/"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def regions(db):
+    bureau.regions()
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def do_import(data: bytes, filename: str = "bureau.xlsx", **options):
+    return indicators_import(stream=io.BytesIO(data), filename=filename, **options)
+
+
+def figure(region: str, indicator: str, period: str = "2025") -> tuple:
+    value = StatValue.objects.get(region=region, indicator=indicator, period=period)
+    return value.value, value.growth_pct
+
+
+def assert_bureau_table_imported() -> None:
+    # The province's own row; 亿元 → yuan.
+    assert figure("370000", "gdp") == (Decimal("9876540000000.00"), Decimal("5.5"))
+    # City subtotal rows are stored for the cities.
+    assert figure("370100", "gdp") == (Decimal("1300050000000.00"), Decimal("6.1"))
+    assert figure("370400", "gpbr") == (Decimal("17000000000.00"), Decimal("3.0"))
+    # Both 市中区, each resolved within the city row above it; 万元 → yuan, to the fen.
+    assert figure("370103", "gdp") == (Decimal("160000000000.00"), Decimal("5.9"))
+    assert figure("370103", "gpbr") == (Decimal("9000005000.00"), Decimal("4.2"))
+    assert figure("370402", "gdp") == (Decimal("40000000000.00"), Decimal("4.8"))
+    # Named without the suffix (台儿庄) and indented (历下区); a growth-only column; a "—" left empty.
+    assert figure("370405", "fai") == (None, Decimal("6.0"))
+    assert figure("370102", "fai") == (None, Decimal("-2.5"))
+    assert figure("370103", "tax") == (Decimal("7000000000.00"), None)
+    # Nothing for the 高新区, which is no county-level unit.
+    assert StatValue.objects.filter(region__in=["370102", "370103", "370402", "370405"]).count() == 16
+    assert StatValue.objects.count() == 7 * 4
+
+
+# --- Reading the bureau's table -----------------------------------------------------------------------------------
+
+
+def test_a_zone_row_fails_the_file_with_its_line(regions):
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes())
+    assert [(p.line, p.message.split(" — ")[0]) for p in rejected.value.problems] == [(9, "A9: 济南高新区")]
+    assert "no county-level unit" in rejected.value.problems[0].message
+    assert StatValue.objects.count() == 0
+
+
+def test_skip_unknown_imports_the_rest_and_lists_what_was_skipped(regions):
+    report = do_import(bureau.xlsx_bytes(), skip_unknown=True)
+    assert report.skipped == ["line 9: A9: 济南高新区 — names no county-level unit (a zone or a note)"]
+    assert report.rows == report.created == 28
+    assert_bureau_table_imported()
+    batch = ImportBatch.objects.get()
+    assert StatValue.objects.filter(batch=batch).count() == 28
+    assert StatValue.objects.get(region="370000", indicator="gdp").source.startswith("2025年全省各县")
+    # Idempotent: the same table again changes nothing.
+    again = do_import(bureau.xlsx_bytes(), skip_unknown=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 28)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_the_csv_variant(regions, encoding):
+    report = do_import(bureau.csv_bytes(encoding=encoding), filename="bureau.csv", skip_unknown=True)
+    assert [line.split(":")[0] for line in report.skipped] == ["line 8"]
+    assert_bureau_table_imported()
+
+
+def test_how_columns_and_rows_were_understood(regions):
+    understood = read_indicator_file(io.BytesIO(bureau.xlsx_bytes()), "bureau.xlsx", skip_unknown=True)
+    assert understood.layout == "wide" and understood.period == "2025"
+    columns = [(c.letter, c.kind, c.indicator, c.unit) for c in understood.columns]
+    assert columns == [
+        ("A", "name", "", ""),
+        ("B", "level", "gdp", "亿元"),
+        ("C", "growth", "gdp", "%"),
+        ("D", "level", "gpbr", "万元"),
+        ("E", "growth", "gpbr", "%"),
+        ("F", "level", "tax", "万元"),
+        ("G", "growth", "tax", "%"),
+        ("H", "growth", "fai", "%"),
+    ]
+    rows = [(r.line, r.name, r.adcode, r.level) for r in understood.regions]
+    assert rows == [
+        (5, "全省", "370000", "province"),
+        (6, "济南市", "370100", "city"),
+        (7, "历下区", "370102", "county"),
+        (8, "市中区", "370103", "county"),
+        (10, "枣庄市", "370400", "city"),
+        (11, "市中", "370402", "county"),
+        (12, "台儿庄", "370405", "county"),
+    ]
+    assert [p.line for p in understood.skipped] == [9]
+
+
+def test_the_period_comes_from_the_option_before_the_title(regions):
+    report = do_import(bureau.xlsx_bytes(title="2025年1-9月各县（市、区）主要经济指标"), skip_unknown=True)
+    assert StatValue.objects.filter(period="2025-09").count() == report.rows
+    StatValue.objects.all().delete()
+    do_import(bureau.xlsx_bytes(title="各县（市、区）主要经济指标"), skip_unknown=True, period="2024")
+    assert set(StatValue.objects.values_list("period", flat=True)) == {"2024"}
+
+
+def test_without_a_period_the_file_fails(regions):
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(title="各县（市、区）主要经济指标"), skip_unknown=True)
+    assert rejected.value.problems[0].line == 1 and "--period" in rejected.value.problems[0].message
+
+
+def test_a_county_without_its_city_row_is_ambiguous(regions):
+    rows = [row for row in bureau.ROWS if row[0].strip() not in ("济南市", "枣庄市", "济南高新区")]
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(rows))
+    assert [problem.line for problem in rejected.value.problems] == [7, 8]  # 市中区 and 市中
+    for problem in rejected.value.problems:
+        assert "济南市市中区、枣庄市市中区" in problem.message and "under its city's row" in problem.message
+
+
+def test_a_bad_cell_is_named(regions):
+    rows = [list(row) for row in bureau.ROWS]
+    rows[2][3] = "一百万"
+    rows[6][2] = "-120"
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(rows), skip_unknown=True)
+    messages = [str(p) for p in rejected.value.problems]
+    assert messages == [
+        "line 7: D7: '一百万' is not a number",
+        "line 11: C11: a growth rate must be above -100%",
+    ]
+    assert StatValue.objects.count() == 0
+
+
+def test_a_one_row_header_with_the_unit_under_the_title(regions):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2025年枣庄市各区（市）主要指标"])
+    sheet.append(["单位：万元、%"])
+    sheet.append(
+        ["地区", "规模以上工业增加值增速(%)", "社会消费品零售总额", "居民人均可支配收入（元）", "进出口总额增长"]
+    )
+    sheet.append(["枣庄市", 9.1, 1200000, 38000, 12.5])
+    sheet.append(["台儿庄区", 8.2, 150000, 30000.5, -3])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    do_import(stream.getvalue())
+    assert figure("370400", "industry_va") == (None, Decimal("9.1"))
+    assert figure("370405", "retail") == (Decimal("1500000000.00"), None)
+    assert figure("370405", "income_pc") == (Decimal("30000.50"), None)
+    assert figure("370405", "trade") == (None, Decimal("-3"))
+
+
+def test_the_long_format_keeps_working(regions):
+    data = "region,indicator,period,value,growth_pct,source\n370405,gdp,2025,19000000000,,公报\n".encode()
+    report = do_import(data, filename="long.csv")
+    assert report.created == 1 and figure("370405", "gdp") == (Decimal("19000000000.00"), None)
+
+
+# --- Bounds ---------------------------------------------------------------------------------------------------------
+
+
+@override_settings(IMPORT_MAX_ROWS=5)
+def test_a_table_beyond_the_row_limit_is_refused(regions):
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(), skip_unknown=True)
+    assert [str(p) for p in rejected.value.problems] == ["line 7: an import may have at most 5 rows below the header"]
+
+
+@override_settings(IMPORT_MAX_COLUMNS=6)
+def test_a_table_beyond_the_column_limit_is_refused(regions):
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(), skip_unknown=True)
+    assert "column H is beyond the limit of 6 columns" in str(rejected.value.problems[0])
+
+
+# --- The command ----------------------------------------------------------------------------------------------------
+
+
+def test_command_options(regions, tmp_path):
+    path = tmp_path / "bureau.xlsx"
+    path.write_bytes(bureau.xlsx_bytes(title="各县（市、区）主要经济指标"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="bad row"):
+        call_command("import_indicators", str(path), "--period", "2025", stderr=err)
+    assert "line 9: A9: 济南高新区" in err.getvalue()
+    out = io.StringIO()
+    call_command("import_indicators", str(path), "--period", "2025", "--skip-unknown", stdout=out)
+    assert "skipped: line 9: A9: 济南高新区" in out.getvalue()
+    assert "28 rows — 28 created" in out.getvalue() and "1 row(s) skipped" in out.getvalue()
+    assert_bureau_table_imported()
+
+
+# --- The admin: preview, then confirm -------------------------------------------------------------------------------
+
+
+def upload(client, data: bytes, name: str = "bureau.xlsx", **fields):
+    return client.post(
+        UPLOAD,
+        {"kind": "indicators", "file": SimpleUploadedFile(name, data), **fields},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_preview_then_confirm(regions, officer_client):
+    preview = upload(officer_client, bureau.xlsx_bytes(), skip_unknown="on")
+    assert preview.status_code == 200
+    assert StatValue.objects.count() == 0 and ImportBatch.objects.count() == 0  # nothing before confirming
+    body = preview.content.decode()
+    for shown in ("亿元", "万元", "370103", "370402", "济南高新区", "Rows that will be skipped", "Confirm and import"):
+        assert shown in body, shown
+    response = officer_client.post(CONFIRM, {"token": preview.context["token"]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert_bureau_table_imported()
+    shown = [str(message) for message in response.context["messages"]]
+    assert "skipped: line 9: A9: 济南高新区 — names no county-level unit (a zone or a note)" in shown
+    # A preview is confirmed once.
+    again = officer_client.post(CONFIRM, {"token": preview.context["token"]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "expired" in again.content.decode() and ImportBatch.objects.count() == 1
+
+
+def test_a_preview_with_problems_cannot_be_confirmed(regions, officer_client):
+    preview = upload(officer_client, bureau.xlsx_bytes())
+    assert preview.context["token"] == "" and "Confirm and import" not in preview.content.decode()
+    assert "A9: 济南高新区" in preview.content.decode()
+    officer_client.post(CONFIRM, {"token": "guessed"})
+    assert StatValue.objects.count() == 0
+
+
+def test_a_token_of_another_session_imports_nothing(regions, officer_client, client, django_user_model):
+    preview = upload(officer_client, bureau.xlsx_bytes(), skip_unknown="on")
+    other = django_user_model.objects.create_superuser("other", "o@example.org", "pw", is_staff=True)
+    from django.test import Client
+
+    second = Client()
+    second.force_login(other)
+    second.post(CONFIRM, {"token": preview.context["token"]})
+    assert StatValue.objects.count() == 0
+
+
+@override_settings(IMPORT_BACKGROUND_BYTES=100)
+def test_a_large_table_is_previewed_then_imported_in_the_background(
+    regions, officer, officer_client, django_capture_on_commit_callbacks
+):
+    preview = upload(officer_client, bureau.xlsx_bytes(title="主要经济指标"), period="2025", skip_unknown="on")
+    assert preview.context["large"] and ImportJob.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(CONFIRM, {"token": preview.context["token"]})
+    job = ImportJob.objects.get()
+    assert response.url == f"/admin/stats/importjob/{job.pk}/change/"
+    assert (job.period, job.skip_unknown, job.status, job.created) == ("2025", True, "done", 28)
+    assert "9" in job.warnings[-1] and "A9: 济南高新区" in job.warnings[-1]
+    assert_bureau_table_imported()
+
+
+# --- Templates and the officers' workbook ---------------------------------------------------------------------------
+
+
+def test_the_long_template_round_trips(regions, officer_client):
+    response = officer_client.get("/admin/stats/importbatch/template/long/")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content == long_template()
+    report = do_import(response.content, filename="long.xlsx")
+    assert report.created == 2
+    assert figure("370405", "fai", "2025-09") == (None, Decimal("-2.5"))
+
+
+def test_the_wide_template_round_trips(regions, officer_client):
+    response = officer_client.get("/admin/stats/importbatch/template/wide/?province=370000")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    assert sheet["A1"].value.endswith("山东省各县（市、区）主要经济指标")
+    assert "B2:C2" in {str(r) for r in sheet.merged_cells.ranges}
+    names = [sheet.cell(row, 1).value.strip() for row in range(4, sheet.max_row + 1)]
+    assert names == ["全省", "济南市", "历下区", "市中区", "枣庄市", "市中区", "台儿庄区"]
+    # Filled in: 枣庄's 市中区 (row 9) GDP of 400 亿元 growing 4.8 %, and the province's growth.
+    sheet["B9"], sheet["C9"], sheet["C4"] = 400, 4.8, 5.5
+    stream = io.BytesIO()
+    workbook.save(stream)
+    do_import(stream.getvalue(), period="2025")
+    assert figure("370402", "gdp") == (Decimal("40000000000.00"), Decimal("4.8"))
+    assert figure("370000", "gdp") == (None, Decimal("5.5"))
+    assert StatValue.objects.count() == 2
+    assert officer_client.get("/admin/stats/importbatch/template/other/").status_code == 404
+
+
+@pytest.fixture
+def workbook_program(regions):
+    program = ProgramFactory(code="sd-2025", name="强县帮扶弱县")
+    data = "region,indicator,period,value,growth_pct,source\n370405,gdp,2024,25000000000,,公报\n".encode()
+    do_import(data, filename="2024.csv")
+    return program
+
+
+def test_the_statistics_workbook_round_trips(workbook_program, officer_client):
+    response = officer_client.get("/admin/stats/importbatch/workbook/?program=sd-2025&period=2025")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    assert sheet["A1"].value == "2025年强县帮扶弱县各县（市、区）统计数据填报表"
+    rows = {sheet.cell(row, 1).value: row for row in range(4, sheet.max_row + 1)}
+    assert sorted(rows) == ["370102", "370103", "370402", "370405"]
+    assert (sheet["C2"].value, sheet["C3"].value, sheet["D3"].value) == (
+        "地区生产总值",
+        "上年同期（万元）",
+        "总量（万元）",
+    )
+    assert sheet.cell(rows["370405"], 3).value == 2500000  # last year's figure, in 万元, for reference
+    sheet.cell(rows["370405"], 4, 2600000)
+    sheet.cell(rows["370405"], 5, 4.1)
+    sheet.cell(rows["370102"], 5, 6)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    do_import(stream.getvalue(), filename="workbook.xlsx")
+    assert figure("370405", "gdp") == (Decimal("26000000000.00"), Decimal("4.1"))
+    assert figure("370102", "gdp") == (None, Decimal("6"))
+    assert figure("370405", "gdp", "2024") == (Decimal("25000000000.00"), None)  # the reference is not imported
+    assert StatValue.objects.count() == 3
+
+
+def test_a_workbook_with_a_bad_cell_changes_nothing(workbook_program):
+    workbook = load_workbook(io.BytesIO(statistics_workbook(program=workbook_program, period="2025")))
+    sheet = workbook.active
+    sheet["D4"], sheet["E5"], sheet["G6"] = 100, "5,5", "abc"
+    stream = io.BytesIO()
+    workbook.save(stream)
+    with pytest.raises(FileRejected) as rejected:
+        do_import(stream.getvalue())
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 5: E5: '5,5' is not a number",
+        "line 6: G6: 'abc' is not a number",
+    ]
+    assert StatValue.objects.count() == 1  # only last year's
+
+
+def test_the_workbook_page_asks_for_a_program_and_period(workbook_program, officer_client):
+    page = officer_client.get("/admin/stats/importbatch/workbook/")
+    assert page.status_code == 200 and b"<form" in page.content
+    bad = officer_client.get(
+        "/admin/stats/importbatch/workbook/?program=sd-2025&period=2025-13", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert bad.status_code == 200 and "Use a year" in bad.content.decode()
+
+
+def test_template_cells_cannot_hold_formulas(regions):
+    from pairing.models import Region
+
+    Region.objects.filter(adcode="370102").update(name="=HYPERLINK(1)")
+    workbook = load_workbook(io.BytesIO(wide_template(province=Region.objects.get(pk="370000"), period="2025")))
+    values = [cell.value for row in workbook.active.iter_rows() for cell in row if cell.value]
+    assert any("HYPERLINK" in str(value) for value in values)
+    assert all(cell.data_type != "f" for row in workbook.active for cell in row)
