@@ -11,7 +11,6 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -199,7 +198,8 @@ def statistics_workbook(*, program: Program, period: str) -> bytes:
     _notes(
         workbook,
         [
-            f"{program.name} {period_title(period)}统计数据填报表：每行一个县（市、区），请勿改动区划代码、标题和表头。",
+            f"{program.name} {period_title(period)}统计数据填报表：每行一个县（市、区），"
+            "请勿改动区划代码、标题和表头。",
             f"灰色的“上年同期”列为 {period_title(before)} 已入库的数据，仅供参考，导入时不读取。",
             "“总量”填本期数（货币单位为万元，人均可支配收入为元），“增长”填百分数（如 5.5）；未公布的留空。",
             "上传后系统逐格检查：任何一格有错则整个表格都不导入，并列出每个出错的单元格（如 D7）。",

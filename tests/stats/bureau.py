@@ -63,7 +63,7 @@ def csv_bytes(rows=ROWS, *, title: str = TITLE, encoding: str = "utf-8-sig") -> 
     top = list(HEADER_TOP)
     top[7] = "固定资产投资增长（%）"
     writer.writerow(top)
-    writer.writerow(HEADER_BELOW[:7] + [""])
+    writer.writerow([*HEADER_BELOW[:7], ""])
     writer.writerows(rows)
     return stream.getvalue().encode(encoding)
 
