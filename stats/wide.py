@@ -439,7 +439,7 @@ class _WideReader:
                     )
                 )
             understood.regions.append(
-                UnderstoodRow(line, written, region.adcode, region.name, region.level, len(figures))
+                UnderstoodRow(line, written, region.adcode, resolver.full_name(region), region.level, len(figures))
             )
 
     def _figures(self, line, cells, columns, value_field, growth_field) -> dict[str, tuple]:
@@ -574,6 +574,13 @@ class _Resolver:
         if self.city is not None:
             return None, _("names no county-level unit of %(city)s") % {"city": self.city.name}
         return None, _("names no county-level unit of %(province)s") % {"province": self.province.name}
+
+    def full_name(self, region: Region) -> str:
+        """A county's name after its city's (济南市市中区), so two of the same name are told apart."""
+        city = self.by_code.get(region.parent_id or "")
+        if region.level == RegionLevel.COUNTY and city is not None and city.level == RegionLevel.CITY:
+            return f"{city.name}{region.name}"
+        return region.name
 
     @staticmethod
     def _best(written: str, candidates: list[Region], *, minimum: int) -> Region | list[Region] | None:
