@@ -283,6 +283,9 @@ class _WideReader:
         if body and self._is_sub_header(header[1], [_clean(cell) for cell in body[0][1]]):
             second = (body[0][0], [_clean(cell) for cell in body[0][1]])
             body = body[1:]
+        # Empty lines after the last row (Excel keeps formatted rows) end the table; one inside it is a problem.
+        while body and not any(cell.strip() for cell in body[-1][1]):
+            body.pop()
         understood.columns = self._columns(header, second)
         if not any(column.kind in ("level", "growth") for column in understood.columns):
             self.problem(header[0], _("no column holds a level or a growth rate"))
@@ -404,10 +407,11 @@ class _WideReader:
         for line, cells in body:
             cells = cells + [""] * (len(columns) - len(cells))
             written = _clean(cells[name_index])
+            shown = cells[name_index].strip()  # as written, for people: the cleaned form folds punctuation
             code = _clean(cells[code_index]) if code_index is not None else ""
             region, why = resolver.resolve(written, code)
             if region is None:
-                label = written or _("(a blank line)")
+                label = shown or _("(a blank line)")
                 message = _("%(cell)s: %(name)s — %(why)s") % {
                     "cell": f"{columns[name_index].letter}{line}",
                     "name": label,
@@ -439,7 +443,7 @@ class _WideReader:
                     )
                 )
             understood.regions.append(
-                UnderstoodRow(line, written, region.adcode, resolver.full_name(region), region.level, len(figures))
+                UnderstoodRow(line, shown, region.adcode, resolver.full_name(region), region.level, len(figures))
             )
 
     def _figures(self, line, cells, columns, value_field, growth_field) -> dict[str, tuple]:

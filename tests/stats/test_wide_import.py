@@ -131,6 +131,19 @@ def test_how_columns_and_rows_were_understood(regions):
     assert [p.line for p in understood.skipped] == [9]
 
 
+def test_a_blank_line_inside_the_table_is_a_row_to_correct_and_trailing_ones_are_not(regions):
+    rows = [*bureau.ROWS[:3], [""] * 8, *bureau.ROWS[3:4], ["注：本表数据为初步核算数。"], [""] * 8, [""] * 8]
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.csv_bytes(rows), filename="bureau.csv")
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 7: A7: (a blank line) — a blank line names no region",
+        "line 9: A9: 注：本表数据为初步核算数。 — names no county-level unit (a zone or a note)",
+    ]
+    report = do_import(bureau.csv_bytes(rows), filename="bureau.csv", skip_unknown=True)
+    assert [line.split(":")[0] for line in report.skipped] == ["line 7", "line 9"]
+    assert report.rows == 4 * 4
+
+
 def test_the_period_comes_from_the_option_before_the_title(regions):
     report = do_import(bureau.xlsx_bytes(title="2025年1-9月各县（市、区）主要经济指标"), skip_unknown=True)
     assert StatValue.objects.filter(period="2025-09").count() == report.rows
