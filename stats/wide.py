@@ -556,8 +556,9 @@ class _Resolver:
             return self.province, ""
         if any(word in written for word in NOT_A_COUNTY):
             return None, _("names no county-level unit (a zone or a note)")
-        city = self._best(written, self.cities, minimum=2)
-        if isinstance(city, Region):
+        # A city by its name, with or without 市 only: 东营区 is a county of 东营市, not the city.
+        city = next((c for c in self.cities if written in (c.name, c.name.removesuffix("市"))), None)
+        if city is not None:
             self.city = city
             return city, ""
         if self.city is not None:

@@ -398,3 +398,37 @@ def test_template_cells_cannot_hold_formulas(regions):
     values = [cell.value for row in workbook.active.iter_rows() for cell in row if cell.value]
     assert any("HYPERLINK" in str(value) for value in values)
     assert all(cell.data_type != "f" for row in workbook.active for cell in row)
+
+
+def test_a_county_named_like_its_city_is_the_county(regions):
+    from pairing.factories import CityFactory, CountyFactory
+
+    CountyFactory(adcode="370502", name="东营区", parent=CityFactory(adcode="370500", name="东营市"))
+    rows = [["东营市", "3000", "5.0", "", "", "", "", ""], ["  东营区", "1000", "5.2", "", "", "", "", ""]]
+    do_import(bureau.csv_bytes(rows), filename="bureau.csv")
+    assert figure("370500", "gdp")[0] == Decimal("300000000000.00")
+    assert figure("370502", "gdp")[0] == Decimal("100000000000.00")
+
+
+def test_every_unit_of_the_province_resolves_from_the_registry():
+    """The wide template of the whole of Shandong (the national registry loaded), filled in and read back: every
+    city and county-level unit resolves to itself, both 市中区 and every county named like its city included."""
+    from pairing.models import Region, RegionLevel
+
+    call_command("load_regions", stdout=io.StringIO())
+    province = Region.objects.get(pk="370000")
+    workbook = load_workbook(io.BytesIO(wide_template(province=province, period="2025")))
+    sheet = workbook.active
+    for row in range(4, sheet.max_row + 1):
+        sheet.cell(row, 2, 100)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    understood = read_indicator_file(io.BytesIO(stream.getvalue()), "shandong.xlsx")
+    assert understood.problems == []
+    expected = {"370000"} | set(
+        Region.objects.within(province)
+        .filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+        .values_list("adcode", flat=True)
+    )
+    assert {row.adcode for row in understood.regions} == expected
+    assert len(understood.rows) == len(expected)
