@@ -438,6 +438,8 @@ class ImportJobAdmin(TrackerModelAdmin):
         "kind",
         "filename",
         "size",
+        "period",
+        "skip_unknown",
         "status",
         "progress_bar",
         "rows",

@@ -54,6 +54,8 @@ INDICATOR_NAMES: list[tuple[str, tuple[str, ...]]] = [
 UNITS: list[tuple[str, Decimal]] = [("亿元", Decimal(100_000_000)), ("万元", Decimal(10_000)), ("元", Decimal(1))]
 GROWTH_WORDS = ("增长", "增速", "增幅", "同比", "%")
 REFERENCE_WORDS = ("上年", "上期", "去年")
+# Columns of ranks and row numbers: shown in the preview, never imported (the tracker ranks the counties itself).
+RANK_WORDS = ("位次", "排名", "排序", "名次", "序号")
 ADCODE_HEADERS = ("区划代码", "行政区划代码", "代码", "ADCODE")
 PROVINCE_ROWS = ("全省", "全省合计", "全省总计", "合计", "总计")
 # Parts of a name that make it a zone or a note, never a county-level unit, whatever letters it shares with one.
@@ -319,7 +321,8 @@ class _WideReader:
         if any(_indicator_in(cell) for cell in cells) or not any(cells):
             return False
         return all(
-            not cell or _is_growth(cell) or _unit_in(cell) or _is_reference(cell) or _is_level(cell) for cell in cells
+            not cell or _is_growth(cell) or _unit_in(cell) or _is_reference(cell) or _is_level(cell) or _is_rank(cell)
+            for cell in cells
         )
 
     def _columns(self, header: tuple[int, list[str]], second: tuple[int, list[str]] | None) -> list[Column]:
@@ -345,6 +348,8 @@ class _WideReader:
                     columns.append(Column(letter, "", "ignored"))
                 elif any(word in above.upper() for word in ADCODE_HEADERS):
                     columns.append(Column(letter, text, "adcode"))
+                elif _is_rank(above):
+                    columns.append(Column(letter, text, "ignored"))
                 elif not name_seen and not sub:
                     name_seen = True
                     columns.append(Column(letter, text, "name"))
@@ -353,6 +358,9 @@ class _WideReader:
                 group = group if indicator else ""
                 continue
             words = sub or own
+            if _is_rank(words):
+                columns.append(Column(letter, text, "ignored", indicator))
+                continue
             if _is_growth(words):
                 column = Column(letter, text, "growth", indicator, "%")
             elif _is_reference(words):
@@ -488,6 +496,10 @@ class _WideReader:
             for code, (value, growth) in figures.items()
             if value is not None or growth is not None
         }
+
+
+def _is_rank(text: str) -> bool:
+    return any(word in text for word in RANK_WORDS)
 
 
 def _is_reference(text: str) -> bool:

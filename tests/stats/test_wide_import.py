@@ -200,6 +200,30 @@ def test_a_one_row_header_with_the_unit_under_the_title(regions):
     assert figure("370405", "trade") == (None, Decimal("-3"))
 
 
+def test_row_numbers_and_rank_columns_are_not_imported(regions):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2025年主要经济指标"])
+    sheet.append(["序号", "县（市、区）", "地区生产总值", "", "", "税收收入"])
+    sheet.append(["", "", "总量（亿元）", "增速（%）", "位次", "增速（%）"])
+    sheet.append([1, "台儿庄区", 250.5, 5.2, 3, 1.5])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    understood = read_indicator_file(io.BytesIO(stream.getvalue()), "ranked.xlsx")
+    assert [(c.letter, c.kind) for c in understood.columns] == [
+        ("A", "ignored"),
+        ("B", "name"),
+        ("C", "level"),
+        ("D", "growth"),
+        ("E", "ignored"),
+        ("F", "growth"),
+    ]
+    do_import(stream.getvalue())
+    assert figure("370405", "gdp") == (Decimal("25050000000.00"), Decimal("5.2"))
+    assert figure("370405", "tax") == (None, Decimal("1.5"))
+    assert StatValue.objects.count() == 2
+
+
 def test_the_long_format_keeps_working(regions):
     data = "region,indicator,period,value,growth_pct,source\n370405,gdp,2025,19000000000,,公报\n".encode()
     report = do_import(data, filename="long.csv")
