@@ -63,6 +63,8 @@ NOT_A_COUNTY = ("开发区", "高新区", "高新技术产业", "园区", "起�
 EMPTY_CELLS = {"", "-", "--", "—", "——", "…", "...", "/", "－"}
 COUNTY_SUFFIXES = ("自治县", "县", "区", "市", "旗")
 
+# Names the province is guessed from when the table does not say (enough for any province; a bounded query).
+VOTING_NAMES = 500
 # Lines read for the preview of a file imported in the background: its columns and first rows; the job checks
 # the rest.
 PREVIEW_LINES = 300
@@ -538,12 +540,20 @@ class _Resolver:
                 return province
         if not provinces:
             return None
-        cities = Region.objects.filter(level=RegionLevel.CITY, name__in=[*names, *(f"{n}市" for n in names)])
-        votes = Counter(city.adcode[:2] for city in cities)
-        if votes:
-            prefix = votes.most_common(1)[0][0]
-            return next((p for p in provinces if p.adcode.startswith(prefix)), None)
-        return provinces[0] if len(provinces) == 1 else None
+        if len(provinces) == 1:
+            return provinces[0]
+        # The province whose cities, else whose county-level units, the rows name most often (a table of a few
+        # counties may have neither a province row nor city rows).
+        named = [name for name in names if name][:VOTING_NAMES]
+        for level, suffixes in ((RegionLevel.CITY, ("市",)), (RegionLevel.COUNTY, COUNTY_SUFFIXES)):
+            variants = {*named, *(f"{name}{suffix}" for name in named for suffix in suffixes)}
+            votes = Counter(
+                code[:2]
+                for code in Region.objects.filter(level=level, name__in=variants).values_list("adcode", flat=True)
+            ).most_common(2)
+            if votes and (len(votes) == 1 or votes[0][1] > votes[1][1]):
+                return next((p for p in provinces if p.adcode.startswith(votes[0][0])), None)
+        return None
 
     def resolve(self, written: str, code: str) -> tuple[Region | None, str]:
         """The region a row names, and the city it sets for the rows below; or None and why."""

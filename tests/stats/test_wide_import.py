@@ -456,3 +456,19 @@ def test_every_unit_of_the_province_resolves_from_the_registry():
     )
     assert {row.adcode for row in understood.regions} == expected
     assert len(understood.rows) == len(expected)
+
+
+def test_a_table_of_a_few_counties_finds_its_province_among_all_of_china():
+    call_command("load_regions", stdout=io.StringIO())
+    rows = [["台儿庄", "250.5", "5.2"], ["蒙阴县", "180", "6.1"], ["  莒县", "420", "5.0"]]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2025年部分县主要经济指标"])
+    sheet.append(["县（市、区）", "地区生产总值（亿元）", "地区生产总值增长（%）"])
+    for row in rows:
+        sheet.append(row)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    understood = read_indicator_file(io.BytesIO(stream.getvalue()), "few.xlsx")
+    assert understood.problems == []
+    assert [row.adcode for row in understood.regions] == ["370405", "371328", "371122"]
