@@ -147,7 +147,13 @@ def read_indicator_file(
     if _looks_long(first[1]):
         understood = _read_long(first, iterator)
     else:
-        understood = _WideReader(period=period, skip_unknown=skip_unknown, filename=filename).read(first, iterator)
+        reader = _WideReader(
+            period=period,
+            skip_unknown=skip_unknown,
+            filename=filename,
+            max_figures=(limits or Limits.from_settings()).max_rows,
+        )
+        understood = reader.read(first, iterator)
     understood.truncated = truncated
     return understood
 
@@ -238,7 +244,9 @@ def _name_score(written: str, name: str) -> int:
 
 
 class _WideReader:
-    def __init__(self, *, period: str | None, skip_unknown: bool, filename: str):
+    def __init__(self, *, period: str | None, skip_unknown: bool, filename: str, max_figures: int):
+        # A wide row holds up to nine figures: the figures are bounded as the long format's rows are.
+        self.max_figures = max_figures
         self.period_option = (period or "").strip()
         self.skip_unknown = skip_unknown
         self.filename = filename
@@ -438,6 +446,12 @@ class _WideReader:
                 continue
             seen[region.adcode] = line
             figures = self._figures(line, cells, columns, value_field, growth_field)
+            if len(understood.rows) + len(figures) > self.max_figures:
+                self.problem(
+                    line,
+                    _("an import may hold at most %(limit)d figures; split the table") % {"limit": self.max_figures},
+                )
+                break
             for indicator, (value, growth) in figures.items():
                 understood.rows.append(
                     IndicatorRow(

@@ -240,6 +240,16 @@ def test_a_table_beyond_the_row_limit_is_refused(regions):
     assert [str(p) for p in rejected.value.problems] == ["line 7: an import may have at most 5 rows below the header"]
 
 
+@override_settings(IMPORT_MAX_ROWS=11)
+def test_the_figures_of_a_table_are_bounded_like_the_rows_of_the_long_format(regions):
+    with pytest.raises(FileRejected) as rejected:
+        do_import(bureau.xlsx_bytes(), skip_unknown=True)
+    # Four figures a row: the third row would hold the 9th to the 12th.
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 7: an import may hold at most 11 figures; split the table"
+    ]
+
+
 @override_settings(IMPORT_MAX_COLUMNS=6)
 def test_a_table_beyond_the_column_limit_is_refused(regions):
     with pytest.raises(FileRejected) as rejected:
