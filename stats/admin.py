@@ -296,8 +296,10 @@ class ImportBatchAdmin(TrackerModelAdmin):
         province = provinces.filter(pk=request.GET.get("province", "")).first() or provinces.order_by("adcode").first()
         if province is None:
             raise Http404
-        year = str(timezone.localdate().year - 1)
-        return _xlsx_response(wide_template(province=province, period=year), "统计局宽表导入模板")
+        period = request.GET.get("period", "")
+        if not is_period(period):
+            period = str(timezone.localdate().year - 1)
+        return _xlsx_response(wide_template(province=province, period=period), f"统计局宽表导入模板-{period}")
 
     def workbook_view(self, request: HttpRequest) -> HttpResponse:
         """The officers' statistics workbook of a program for a period, prefilled with last period's figures."""

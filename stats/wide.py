@@ -353,6 +353,11 @@ class _WideReader:
             above = own or (group if sub else "")
             text = above + (f" / {sub}" if sub else "")
             indicator = _indicator_in(above)
+            previous = columns[-1].indicator if columns else ""
+            if not indicator and previous and own and not sub and (_is_growth(own) or _is_rank(own)):
+                # One header row: 地区生产总值（亿元） | 增长（%） — the growth of the indicator to its left.
+                indicator = previous
+                text = f"{columns[-1].header.split(' / ')[0]} / {own}"
             if not indicator:
                 if not above and not sub:
                     columns.append(Column(letter, "", "ignored"))

@@ -200,6 +200,28 @@ def test_a_one_row_header_with_the_unit_under_the_title(regions):
     assert figure("370405", "trade") == (None, Decimal("-3"))
 
 
+def test_a_growth_column_without_a_name_belongs_to_the_indicator_on_its_left(regions):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2025年主要经济指标"])
+    sheet.append(["县（市、区）", "地区生产总值（亿元）", "增长（%）", "位次", "税收收入（万元）", "增速(%)"])
+    sheet.append(["台儿庄区", 250.5, 5.2, 7, 90000, 1.5])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    understood = read_indicator_file(io.BytesIO(stream.getvalue()), "one-row.xlsx")
+    assert [(c.kind, c.indicator) for c in understood.columns] == [
+        ("name", ""),
+        ("level", "gdp"),
+        ("growth", "gdp"),
+        ("ignored", "gdp"),
+        ("level", "tax"),
+        ("growth", "tax"),
+    ]
+    do_import(stream.getvalue())
+    assert figure("370405", "gdp") == (Decimal("25050000000.00"), Decimal("5.2"))
+    assert figure("370405", "tax") == (Decimal("900000000.00"), Decimal("1.5"))
+
+
 def test_row_numbers_and_rank_columns_are_not_imported(regions):
     workbook = Workbook()
     sheet = workbook.active
@@ -349,10 +371,10 @@ def test_the_long_template_round_trips(regions, officer_client):
 
 
 def test_the_wide_template_round_trips(regions, officer_client):
-    response = officer_client.get("/admin/stats/importbatch/template/wide/?province=370000")
+    response = officer_client.get("/admin/stats/importbatch/template/wide/?province=370000&period=2025-09")
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook.active
-    assert sheet["A1"].value.endswith("山东省各县（市、区）主要经济指标")
+    assert sheet["A1"].value == "2025年1-9月山东省各县（市、区）主要经济指标"
     assert "B2:C2" in {str(r) for r in sheet.merged_cells.ranges}
     names = [sheet.cell(row, 1).value.strip() for row in range(4, sheet.max_row + 1)]
     assert names == ["全省", "济南市", "历下区", "市中区", "枣庄市", "市中区", "台儿庄区"]
@@ -360,9 +382,9 @@ def test_the_wide_template_round_trips(regions, officer_client):
     sheet["B9"], sheet["C9"], sheet["C4"] = 400, 4.8, 5.5
     stream = io.BytesIO()
     workbook.save(stream)
-    do_import(stream.getvalue(), period="2025")
-    assert figure("370402", "gdp") == (Decimal("40000000000.00"), Decimal("4.8"))
-    assert figure("370000", "gdp") == (None, Decimal("5.5"))
+    do_import(stream.getvalue())
+    assert figure("370402", "gdp", "2025-09") == (Decimal("40000000000.00"), Decimal("4.8"))
+    assert figure("370000", "gdp", "2025-09") == (None, Decimal("5.5"))
     assert StatValue.objects.count() == 2
     assert officer_client.get("/admin/stats/importbatch/template/other/").status_code == 404
 
