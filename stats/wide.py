@@ -63,6 +63,8 @@ NOT_A_COUNTY = ("开发区", "高新区", "高新技术产业", "园区", "起�
 EMPTY_CELLS = {"", "-", "--", "—", "——", "…", "...", "/", "－"}
 COUNTY_SUFFIXES = ("自治县", "县", "区", "市", "旗")
 
+# The header is looked for in the first lines only: a file without one is refused before the rest is read.
+HEADER_WITHIN = 50
 # Names the province is guessed from when the table does not say (enough for any province; a bounded query).
 VOTING_NAMES = 500
 # Lines read for the preview of a file imported in the background: its columns and first rows; the job checks
@@ -273,6 +275,8 @@ class _WideReader:
                 break
             if any(cleaned):
                 titles.append("".join(cell for cell in cleaned if cell))
+            if number >= HEADER_WITHIN:
+                break
         if header is None:
             raise FileRejected(
                 [

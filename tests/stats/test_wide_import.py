@@ -18,7 +18,7 @@ from stats.importers import FileRejected
 from stats.models import ImportBatch, ImportJob, StatValue
 from stats.services import indicators_import
 from stats.wide import read_indicator_file
-from stats.workbooks import long_template, statistics_workbook, wide_template
+from stats.workbooks import statistics_workbook, wide_template
 
 from . import bureau
 
@@ -364,7 +364,9 @@ def test_a_large_table_is_previewed_then_imported_in_the_background(
 def test_the_long_template_round_trips(regions, officer_client):
     response = officer_client.get("/admin/stats/importbatch/template/long/")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert response.content == long_template()
+    sheets = load_workbook(io.BytesIO(response.content))
+    assert [c.value for c in sheets.active[1]][:6] == ["region", "indicator", "period", "value", "growth_pct", "source"]
+    assert sheets.sheetnames == ["统计数据", "填表说明"]
     report = do_import(response.content, filename="long.xlsx")
     assert report.created == 2
     assert figure("370405", "fai", "2025-09") == (None, Decimal("-2.5"))
@@ -504,3 +506,11 @@ def test_a_table_of_a_few_counties_finds_its_province_among_all_of_china():
     understood = read_indicator_file(io.BytesIO(stream.getvalue()), "few.xlsx")
     assert understood.problems == []
     assert [row.adcode for row in understood.regions] == ["370405", "371328", "371122"]
+
+
+def test_a_file_without_a_header_is_refused_on_line_1(regions):
+    data = "\n".join(["说明文字"] * 60 + ["县（市、区）,地区生产总值（亿元）", "台儿庄区,1"]).encode()
+    with pytest.raises(FileRejected) as rejected:
+        do_import(data, filename="notes.csv")
+    (problem,) = rejected.value.problems
+    assert problem.line == 1 and "no header row names an indicator" in problem.message
