@@ -22,8 +22,8 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
@@ -31,12 +31,11 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from pairing.models import Region, RegionLevel
-
 from .importers import IndicatorRow, Table, _decimal, _stored, _upper_bound, _whole_digits, parse_indicator_rows
 from .models import Indicator, ReleaseKind, StatValue
 from .periods import is_period
 from .reading import FileRejected, Limits, Problem, Progress, read_lines
+from .region_names import RegionNames
 
 # The bureau's names of each indicator, most specific first (主体税收 before 税收收入, which it contains).
 INDICATOR_NAMES: list[tuple[str, tuple[str, ...]]] = [
@@ -57,16 +56,10 @@ REFERENCE_WORDS = ("上年", "上期", "去年")
 # Columns of ranks and row numbers: shown in the preview, never imported (the tracker ranks the counties itself).
 RANK_WORDS = ("位次", "排名", "排序", "名次", "序号")
 ADCODE_HEADERS = ("区划代码", "行政区划代码", "代码", "ADCODE")
-PROVINCE_ROWS = ("全省", "全省合计", "全省总计", "合计", "总计")
-# Parts of a name that make it a zone or a note, never a county-level unit, whatever letters it shares with one.
-NOT_A_COUNTY = ("开发区", "高新区", "高新技术产业", "园区", "起步区", "示范区", "保税区", "功能区", "管委会", "注")
 EMPTY_CELLS = {"", "-", "--", "—", "——", "…", "...", "/", "－"}
-COUNTY_SUFFIXES = ("自治县", "县", "区", "市", "旗")
 
 # The header is looked for in the first lines only: a file without one is refused before the rest is read.
 HEADER_WITHIN = 50
-# Names the province is guessed from when the table does not say (enough for any province; a bounded query).
-VOTING_NAMES = 500
 # Lines read for the preview of a file imported in the background: its columns and first rows; the job checks
 # the rest.
 PREVIEW_LINES = 300
@@ -137,25 +130,25 @@ def read_indicator_file(
     """Read a statistics file of either layout (bounded by ``limits``). ``period`` (2025, 2025-09) is the wide
     table's period, else it is read from the title; the long format carries its own. ``max_lines`` stops reading
     early (for a preview). ``FileRejected`` only for what stops the reading itself (size, limits, encoding)."""
-    lines = read_lines(stream, filename, limits=limits, progress=progress)
-    if max_lines is not None:
-        lines = _first(lines, max_lines)
-    lines = list(lines) if max_lines is not None else lines
-    truncated = max_lines is not None and len(lines) >= max_lines
-    iterator = iter(lines)
-    first = next(iterator, None)
-    if first is None:
-        raise FileRejected([Problem(1, _("the file is empty"))])
-    if _looks_long(first[1]):
-        understood = _read_long(first, iterator)
-    else:
-        reader = _WideReader(
-            period=period,
-            skip_unknown=skip_unknown,
-            filename=filename,
-            max_figures=(limits or Limits.from_settings()).max_rows,
-        )
-        understood = reader.read(first, iterator)
+    source = read_lines(stream, filename, limits=limits, progress=progress)
+    # Closed however the reading ends (a file refused before its end leaves its lines unread).
+    with closing(source):
+        lines = list(_first(source, max_lines)) if max_lines is not None else source
+        truncated = max_lines is not None and len(lines) >= max_lines
+        iterator = iter(lines)
+        first = next(iterator, None)
+        if first is None:
+            raise FileRejected([Problem(1, _("the file is empty"))])
+        if _looks_long(first[1]):
+            understood = _read_long(first, iterator)
+        else:
+            reader = _WideReader(
+                period=period,
+                skip_unknown=skip_unknown,
+                filename=filename,
+                max_figures=(limits or Limits.from_settings()).max_rows,
+            )
+            understood = reader.read(first, iterator)
     understood.truncated = truncated
     return understood
 
@@ -173,7 +166,6 @@ def _first(lines: Iterator[tuple[int, list[str]]], count: int) -> Iterator[tuple
     for number, cells in lines:
         yield number, cells
         if number >= count:
-            lines.close()
             return
 
 
@@ -222,27 +214,6 @@ def _unit_in(text: str) -> tuple[str, Decimal] | None:
 
 def _is_growth(text: str) -> bool:
     return any(word in text for word in GROWTH_WORDS)
-
-
-def _bare(name: str) -> str:
-    for suffix in COUNTY_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
-def _name_score(written: str, name: str) -> int:
-    """How well a name as written matches a region's name: 3 the same, 2 without its suffix (历下 for 历下区),
-    1 an abbreviation (its characters in order, from the first: 高新 is not 高唐县), 0 not at all."""
-    if written == name:
-        return 3
-    if written == _bare(name) or _bare(written) == _bare(name):
-        return 2
-    if len(written) >= 2 and written[0] == name[0]:
-        rest = iter(name[1:])
-        if all(char in rest for char in written[1:]):
-            return 1
-    return 0
 
 
 class _WideReader:
@@ -419,7 +390,7 @@ class _WideReader:
         code_index = next((i for i, c in enumerate(columns) if c.kind == "adcode"), None)
         if name_index is None:
             return
-        resolver = _Resolver(
+        resolver = RegionNames(
             names=[_clean(cells[name_index]) if name_index < len(cells) else "" for _n, cells in body],
             title=understood.title,
         )
@@ -533,110 +504,3 @@ def _is_reference(text: str) -> bool:
 
 def _is_level(text: str) -> bool:
     return any(word in text for word in ("总量", "绝对值", "绝对额", "金额", "数值", "累计", "本期", "本年"))
-
-
-class _Resolver:
-    """Names as the bureau writes them → regions of one province; a county is looked for within the city of the
-    subtotal row above it (both 济南's and 枣庄's 市中区), then, if the name is unmistakable, in the province."""
-
-    def __init__(self, *, names: list[str], title: str):
-        provinces = list(Region.objects.filter(level=RegionLevel.PROVINCE).only("adcode", "name"))
-        self.province = self._province(provinces, names, _clean(title))
-        self.city: Region | None = None
-        if self.province is None:
-            return
-        within = Region.objects.filter(adcode__startswith=self.province.adcode[:2]).only(
-            "adcode", "name", "level", "parent_id"
-        )
-        self.by_code = {region.adcode: region for region in within}
-        self.by_code[self.province.adcode] = self.province
-        name = self.province.name
-        self.province_names = {name, name.removesuffix("省"), f"{name}合计", f"全{name[-1]}"}
-        self.cities = [r for r in self.by_code.values() if r.level == RegionLevel.CITY]
-        self.counties = [r for r in self.by_code.values() if r.level == RegionLevel.COUNTY]
-
-    @staticmethod
-    def _province(provinces: list[Region], names: list[str], title: str) -> Region | None:
-        for province in provinces:
-            short = province.name.removesuffix("省").removesuffix("市").removesuffix("自治区")
-            if province.name in title or province.name in names or (short and short in names):
-                return province
-        if not provinces:
-            return None
-        if len(provinces) == 1:
-            return provinces[0]
-        # The province whose cities, else whose county-level units, the rows name most often (a table of a few
-        # counties may have neither a province row nor city rows).
-        named = [name for name in names if name][:VOTING_NAMES]
-        for level, suffixes in ((RegionLevel.CITY, ("市",)), (RegionLevel.COUNTY, COUNTY_SUFFIXES)):
-            variants = {*named, *(f"{name}{suffix}" for name in named for suffix in suffixes)}
-            votes = Counter(
-                code[:2]
-                for code in Region.objects.filter(level=level, name__in=variants).values_list("adcode", flat=True)
-            ).most_common(2)
-            if votes and (len(votes) == 1 or votes[0][1] > votes[1][1]):
-                return next((p for p in provinces if p.adcode.startswith(votes[0][0])), None)
-        return None
-
-    def resolve(self, written: str, code: str) -> tuple[Region | None, str]:
-        """The region a row names, and the city it sets for the rows below; or None and why."""
-        if code:
-            region = self.by_code.get(code)
-            if region is None:
-                return None, _("adcode %(code)s is no region of %(province)s") % {
-                    "code": code,
-                    "province": self.province.name,
-                }
-            if written and not _name_score(written, region.name):
-                return None, _("the name does not match adcode %(code)s (%(name)s)") % {
-                    "code": code,
-                    "name": region.name,
-                }
-            if region.level == RegionLevel.CITY:
-                self.city = region
-            return region, ""
-        if not written:
-            return None, _("a blank line names no region")
-        if written in PROVINCE_ROWS or written in self.province_names:
-            return self.province, ""
-        if any(word in written for word in NOT_A_COUNTY):
-            return None, _("names no county-level unit (a zone or a note)")
-        # A city by its name, with or without 市 only: 东营区 is a county of 东营市, not the city.
-        city = next((c for c in self.cities if written in (c.name, c.name.removesuffix("市"))), None)
-        if city is not None:
-            self.city = city
-            return city, ""
-        if self.city is not None:
-            found = self._best(written, [c for c in self.counties if c.adcode[:4] == self.city.adcode[:4]], minimum=1)
-            if isinstance(found, Region):
-                return found, ""
-        found = self._best(written, self.counties, minimum=2)
-        if isinstance(found, Region):
-            return found, ""
-        if isinstance(found, list):
-            return None, _(
-                "more than one county-level unit is called that (%(names)s): put it under its city's row"
-            ) % {
-                "names": "、".join(
-                    f"{self.by_code[c.parent_id].name if c.parent_id in self.by_code else ''}{c.name}" for c in found
-                )
-            }
-        if self.city is not None:
-            return None, _("names no county-level unit of %(city)s") % {"city": self.city.name}
-        return None, _("names no county-level unit of %(province)s") % {"province": self.province.name}
-
-    def full_name(self, region: Region) -> str:
-        """A county's name after its city's (济南市市中区), so two of the same name are told apart."""
-        city = self.by_code.get(region.parent_id or "")
-        if region.level == RegionLevel.COUNTY and city is not None and city.level == RegionLevel.CITY:
-            return f"{city.name}{region.name}"
-        return region.name
-
-    @staticmethod
-    def _best(written: str, candidates: list[Region], *, minimum: int) -> Region | list[Region] | None:
-        scored = [(_name_score(written, region.name), region) for region in candidates]
-        best = max((score for score, _region in scored), default=0)
-        if best < minimum:
-            return None
-        found = [region for score, region in scored if score == best]
-        return found[0] if len(found) == 1 else found
