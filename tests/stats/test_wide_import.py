@@ -514,3 +514,27 @@ def test_a_file_without_a_header_is_refused_on_line_1(regions):
         do_import(data, filename="notes.csv")
     (problem,) = rejected.value.problems
     assert problem.line == 1 and "no header row names an indicator" in problem.message
+
+
+def test_unconfirmed_previews_do_not_pile_up(regions, officer_client, monkeypatch):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from stats import admin as stats_admin
+
+    abandoned = default_storage.save("imports/preview/abandoned.xlsx", ContentFile(b"x"))
+    first = upload(officer_client, bureau.xlsx_bytes(), skip_unknown="on")
+    first_file = officer_client.session["stats_import_preview"]["stored"]
+    assert default_storage.exists(first_file) and default_storage.exists(abandoned)
+    # A second preview in the session replaces the first; one left by anyone past PREVIEW_KEPT is removed.
+    monkeypatch.setattr(stats_admin, "PREVIEW_KEPT", dt.timedelta(0))
+    second = upload(officer_client, bureau.xlsx_bytes(), skip_unknown="on")
+    assert not default_storage.exists(first_file) and not default_storage.exists(abandoned)
+    officer_client.post(CONFIRM, {"token": first.context["token"]})
+    assert StatValue.objects.count() == 0  # the replaced preview cannot be confirmed
+    officer_client.post(CONFIRM, {"token": second.context["token"]})
+    assert StatValue.objects.count() == 28
+    _dirs, files = default_storage.listdir("imports/preview")
+    assert files == []  # removed once imported
