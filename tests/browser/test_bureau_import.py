@@ -29,6 +29,7 @@ def test_upload_preview_confirm(browser, live_server, django_user_model, screens
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/stats/importbatch/upload/")
     assert page.locator("a[href$='/template/wide/']").count() == 1
+    screenshot(page, f"admin-import-upload-{size}")
     page.select_option("#id_kind", "indicators")
     page.set_input_files("#id_file", str(table))
     page.check("#id_skip_unknown")

@@ -538,3 +538,21 @@ def test_unconfirmed_previews_do_not_pile_up(regions, officer_client, monkeypatc
     assert StatValue.objects.count() == 28
     _dirs, files = default_storage.listdir("imports/preview")
     assert files == []  # removed once imported
+
+
+def test_hostile_names_and_headers_are_escaped_in_the_preview(regions, officer_client):
+    rows = [*bureau.ROWS[:2], ["<script>alert(1)</script>", "1", "1", "", "", "", "", ""]]
+    top = ["县（市、区）", "地区生产总值", "", "<img src=x onerror=alert(2)>"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2025年主要经济指标"])
+    sheet.append(top)
+    sheet.append(["", "总量（亿元）", "增长（%）", ""])
+    for row in rows:
+        sheet.append(row[:4])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    preview = upload(officer_client, stream.getvalue(), skip_unknown="on")
+    body = preview.content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<img src=x" not in body and "&lt;img" in body
