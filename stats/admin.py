@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.admin import TrackerModelAdmin
 from common.periods import ONE_PLACE, is_stat_period
-from pairing.models import Program
+from pairing.models import Program, Region, RegionLevel
 
 from .import_jobs import import_job_request
 from .importers import FileRejected
 from .models import GapResult, ImportBatch, ImportJob, ImportJobStatus, Indicator, StatValue
+from .reading import Limits, check_file
 from .selectors import gap_rows, gaps_summary
 from .services import indicators_import, pairings_import
+from .wide import PREVIEW_LINES, read_indicator_file
+from .workbooks import long_template, statistics_workbook, wide_template
 
 
 def pp(value: Decimal | None) -> str:
@@ -68,10 +77,39 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("file"),
         help_text=_(
-            "CSV or Excel. Statistics: region,indicator,period,value,growth_pct,source[,release,as_of]. "
+            "CSV or Excel. Statistics: the statistics bureau's table as it comes (title, one- or two-row header, a "
+            "row per province, city and county), or region,indicator,period,value,growth_pct,source[,release,as_of]. "
             "Pairings: program,strong,weak,start_date,source."
         ),
     )
+    period = forms.CharField(
+        label=_("period"),
+        max_length=7,
+        required=False,
+        help_text=_("A bureau table's period (2025, or 2025-09 for January to September) when its title does not say."),
+    )
+    skip_unknown = forms.BooleanField(
+        label=_("skip rows naming no county"),
+        required=False,
+        help_text=_("Import the rest of a bureau table whose rows name development zones or notes, and list them."),
+    )
+
+    def clean_period(self) -> str:
+        period = self.cleaned_data["period"].strip()
+        if period and not is_stat_period(period):
+            raise forms.ValidationError(_("Use a year (2025) or a year-to-date month (2025-09)."))
+        return period
+
+
+class WorkbookForm(forms.Form):
+    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.all(), to_field_name="code")
+    period = forms.CharField(label=_("period"), max_length=7, help_text=_("2025 or 2025-09"))
+
+    def clean_period(self) -> str:
+        period = self.cleaned_data["period"].strip()
+        if not is_stat_period(period):
+            raise forms.ValidationError(_("Use a year (2025) or a year-to-date month (2025-09)."))
+        return period
 
 
 @admin.register(ImportBatch)
@@ -103,8 +141,12 @@ class ImportBatchAdmin(TrackerModelAdmin):
         return False
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view), name="stats_importbatch_upload"),
+            path("upload/", view(self.upload_view), name="stats_importbatch_upload"),
+            path("upload/confirm/", view(self.confirm_view), name="stats_importbatch_confirm"),
+            path("template/<str:layout>/", view(self.template_view), name="stats_importbatch_template"),
+            path("workbook/", view(self.workbook_view), name="stats_importbatch_workbook"),
             *super().get_urls(),
         ]
 
@@ -113,10 +155,31 @@ class ImportBatchAdmin(TrackerModelAdmin):
             raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         problems = []
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and form.cleaned_data["kind"] == ImportBatch.Kind.INDICATORS:
+            # Statistics are shown as understood first; nothing is written before the officer confirms.
+            try:
+                preview = import_preview_store(
+                    request,
+                    upload=form.cleaned_data["file"],
+                    period=form.cleaned_data["period"],
+                    skip_unknown=form.cleaned_data["skip_unknown"],
+                )
+            except FileRejected as exc:
+                problems = exc.problems
+                messages.error(
+                    request, _("Nothing was imported: the file has %(n)d bad row(s).") % {"n": len(problems)}
+                )
+            else:
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": _("Check how the file was understood"),
+                    "opts": self.model._meta,
+                    **preview,
+                }
+                return TemplateResponse(request, "admin/stats/import_preview.html", context)
+        elif request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            indicators = form.cleaned_data["kind"] == ImportBatch.Kind.INDICATORS
-            importer = indicators_import if indicators else pairings_import
+            importer = pairings_import
             try:
                 if upload.size > settings.IMPORT_BACKGROUND_BYTES:
                     # A large file is imported by a worker, its progress shown on the job's page.
@@ -160,8 +223,193 @@ class ImportBatchAdmin(TrackerModelAdmin):
             # progress moves.
             "refresh_seconds": IMPORT_JOB_REFRESH_SECONDS if jobs and request.method == "GET" else None,
             "background_bytes": settings.IMPORT_BACKGROUND_BYTES,
+            "provinces": Region.objects.filter(level=RegionLevel.PROVINCE).order_by("adcode"),
         }
         return TemplateResponse(request, "admin/stats/import.html", context)
+
+    def confirm_view(self, request: HttpRequest) -> HttpResponse:
+        """Import the file previewed in this session (its token posted back), as a background job if large."""
+        if not request.user.has_perm("stats.add_statvalue"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:stats_importbatch_upload")
+        pending = import_preview_take(request, request.POST.get("token", ""))
+        if pending is None:
+            messages.error(request, _("That preview has expired or was already imported: upload the file again."))
+            return redirect("admin:stats_importbatch_upload")
+        stored, filename, options = pending
+        try:
+            with default_storage.open(stored, "rb") as stream:
+                size = default_storage.size(stored)
+                if size > settings.IMPORT_BACKGROUND_BYTES:
+                    job = import_job_request(
+                        kind=ImportBatch.Kind.INDICATORS,
+                        upload=File(stream, name=filename),
+                        by=request.user,
+                        **options,
+                    )
+                    messages.info(
+                        request,
+                        _("%(name)s is being imported in the background; this page shows its progress.")
+                        % {"name": filename},
+                    )
+                    return redirect("admin:stats_importjob_change", job.pk)
+                report = indicators_import(stream=stream, filename=filename, by=request.user, **options)
+        except FileRejected as exc:
+            messages.error(
+                request, _("Nothing was imported: the file has %(n)d bad row(s).") % {"n": len(exc.problems)}
+            )
+            for problem in exc.problems[:50]:
+                messages.error(request, str(problem))
+            return redirect("admin:stats_importbatch_upload")
+        finally:
+            default_storage.delete(stored)
+        messages.success(
+            request,
+            _("%(name)s: %(rows)d rows — %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "name": filename,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+        )
+        for warning in report.warnings:
+            messages.warning(request, warning)
+        for skipped in report.skipped:
+            messages.warning(request, _("skipped: %(row)s") % {"row": skipped})
+        return redirect("admin:stats_importbatch_changelist")
+
+    def template_view(self, request: HttpRequest, layout: str) -> HttpResponse:
+        """The Chinese templates: ``long`` (a row per region, indicator and period) or ``wide`` (the bureau's
+        table, with the rows of the province chosen by ``?province=``)."""
+        if not request.user.has_perm("stats.add_statvalue"):
+            raise PermissionDenied
+        if layout == "long":
+            return _xlsx_response(long_template(), "统计数据导入模板（长表）")
+        if layout != "wide":
+            raise Http404
+        provinces = Region.objects.filter(level=RegionLevel.PROVINCE)
+        province = provinces.filter(pk=request.GET.get("province", "")).first() or provinces.order_by("adcode").first()
+        if province is None:
+            raise Http404
+        period = request.GET.get("period", "")
+        if not is_stat_period(period):
+            period = str(timezone.localdate().year - 1)
+        return _xlsx_response(wide_template(province=province, period=period), f"统计局宽表导入模板-{period}")
+
+    def workbook_view(self, request: HttpRequest) -> HttpResponse:
+        """The officers' statistics workbook of a program for a period, prefilled with last period's figures."""
+        if not request.user.has_perm("stats.add_statvalue"):
+            raise PermissionDenied
+        form = WorkbookForm(request.GET or None)
+        if form.is_valid():
+            program, period = form.cleaned_data["program"], form.cleaned_data["period"]
+            return _xlsx_response(
+                statistics_workbook(program=program, period=period), f"统计数据填报表-{program.code}-{period}"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Statistics workbook to fill in"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/stats/statistics_workbook.html", context)
+
+
+def _xlsx_response(content: bytes, stem: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.xlsx")
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A preview's file waits this long for its confirmation; older ones are removed at the next upload.
+PREVIEW_KEPT = dt.timedelta(hours=6)
+PREVIEW_SESSION_KEY = "stats_import_preview"
+PREVIEW_DIR = "imports/preview"
+# Rows of a long file listed in its preview (the counts cover them all).
+PREVIEW_ROWS_SHOWN = 200
+
+
+def import_preview_store(request: HttpRequest, *, upload, period: str, skip_unknown: bool) -> dict:
+    """Read ``upload`` as the import would (nothing written), keep the file for the confirmation when it has no
+    problem, and return what the preview page shows. A file above ``IMPORT_BACKGROUND_BYTES`` is previewed from its
+    first ``PREVIEW_LINES`` lines; its background job checks the rest."""
+    suffix = check_file(upload.name or "", upload.size, Limits.from_settings())
+    large = upload.size > settings.IMPORT_BACKGROUND_BYTES
+    understood = read_indicator_file(
+        upload.file,
+        upload.name,
+        period=period or None,
+        skip_unknown=skip_unknown,
+        max_lines=PREVIEW_LINES if large else None,
+    )
+    token = ""
+    if not understood.problems:
+        _preview_discard_old(request)
+        token = secrets.token_urlsafe(18)
+        upload.file.seek(0)
+        stored = default_storage.save(f"{PREVIEW_DIR}/{token}{suffix}", upload.file)
+        request.session[PREVIEW_SESSION_KEY] = {
+            "token": token,
+            "stored": stored,
+            "filename": (upload.name or "")[:255],
+            "period": period,
+            "skip_unknown": skip_unknown,
+        }
+    names = dict(
+        Region.objects.filter(adcode__in={row.region for row in understood.rows[:PREVIEW_ROWS_SHOWN]}).values_list(
+            "adcode", "name"
+        )
+    )
+    return {
+        "understood": understood,
+        "filename": upload.name,
+        "token": token,
+        "large": large,
+        "figures": len(understood.rows),
+        "long_rows": [
+            {"row": row, "name": names.get(row.region, ""), "indicator": Indicator(row.indicator).label}
+            for row in understood.rows[:PREVIEW_ROWS_SHOWN]
+        ]
+        if understood.layout == "long"
+        else [],
+        "more_rows": max(len(understood.rows) - PREVIEW_ROWS_SHOWN, 0) if understood.layout == "long" else 0,
+        "problems": sorted(understood.problems, key=lambda problem: problem.line),
+    }
+
+
+def import_preview_take(request: HttpRequest, token: str) -> tuple[str, str, dict] | None:
+    """The stored file, its name and the import's options of this session's preview ``token``; taken once."""
+    pending = request.session.get(PREVIEW_SESSION_KEY)
+    if not pending or not token or not secrets.compare_digest(str(pending.get("token", "")), token):
+        return None
+    del request.session[PREVIEW_SESSION_KEY]
+    if not default_storage.exists(pending["stored"]):
+        return None
+    options = {"period": pending["period"] or None, "skip_unknown": bool(pending["skip_unknown"])}
+    return pending["stored"], pending["filename"], options
+
+
+def _preview_discard_old(request: HttpRequest) -> None:
+    """Remove this session's previous preview file and any preview left unconfirmed for ``PREVIEW_KEPT``."""
+    previous = request.session.pop(PREVIEW_SESSION_KEY, None)
+    if previous:
+        default_storage.delete(previous["stored"])
+    try:
+        _dirs, files = default_storage.listdir(PREVIEW_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - PREVIEW_KEPT
+    for name in files:
+        stored = f"{PREVIEW_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(stored) < cutoff:
+                default_storage.delete(stored)
+        except (FileNotFoundError, NotImplementedError):
+            continue
 
 
 IMPORT_JOB_REFRESH_SECONDS = 2
@@ -190,6 +438,8 @@ class ImportJobAdmin(TrackerModelAdmin):
         "kind",
         "filename",
         "size",
+        "period",
+        "skip_unknown",
         "status",
         "progress_bar",
         "rows",

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -47,14 +48,24 @@ IMPORTERS: dict[str, Callable[..., ImportReport]] = {
 }
 
 
-def import_job_request(*, kind: str, upload: UploadedFile, by=None) -> ImportJob:
+def import_job_request(
+    *, kind: str, upload: UploadedFile | File, by=None, period: str | None = None, skip_unknown: bool = False
+) -> ImportJob:
     """Store ``upload`` as a queued import job of ``kind``; the task is enqueued when the caller's transaction
-    commits. The file's type and size are checked first, as the reading does (``FileRejected`` on line 1)."""
+    commits. The file's type and size are checked first, as the reading does (``FileRejected`` on line 1).
+    ``period`` and ``skip_unknown`` are the options of a statistics import (``stats.wide``)."""
     suffix = check_file(upload.name or "", upload.size, Limits.from_settings())
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}")
     import_jobs_give_up_stale()
-    job = ImportJob(kind=kind, filename=(upload.name or "")[:255], size=upload.size, requested_by=by)
+    job = ImportJob(
+        kind=kind,
+        filename=(upload.name or "")[:255],
+        size=upload.size,
+        requested_by=by,
+        period=(period or "")[:7],
+        skip_unknown=skip_unknown,
+    )
     with transaction.atomic():
         # Stored under a name of our own; the name given is kept on the row only.
         job.file.save(f"{timezone.now():%Y%m%d%H%M%S}{suffix}", upload, save=False)
@@ -138,7 +149,12 @@ def import_job_run(*, job_id: int, on_progress: Callable[[int], None] | None = N
 
     try:
         with job.file.open("rb") as stream:
-            report = IMPORTERS[job.kind](stream=stream, filename=job.filename, by=job.requested_by, progress=progress)
+            options = {"period": job.period or None, "skip_unknown": job.skip_unknown}
+            if job.kind != ImportBatch.Kind.INDICATORS:
+                options = {}
+            report = IMPORTERS[job.kind](
+                stream=stream, filename=job.filename, by=job.requested_by, progress=progress, **options
+            )
     except FileRejected as exc:
         _running(job_id).update(
             status=ImportJobStatus.FAILED,
@@ -162,7 +178,8 @@ def import_job_run(*, job_id: int, on_progress: Callable[[int], None] | None = N
         created=report.created,
         updated=report.updated,
         unchanged=report.unchanged,
-        warnings=report.warnings,
+        # The rows left out on request are listed with the warnings, so the job's page shows them.
+        warnings=[*report.warnings, *(_("skipped: %(row)s") % {"row": row} for row in report.skipped)],
         batch_id=report.batch_id,
         finished_at=timezone.now(),
     )

@@ -177,6 +177,10 @@ class ImportJob(models.Model):
     file = models.FileField(_("file"), upload_to=_import_job_path, max_length=255, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    period = models.CharField(
+        _("period"), max_length=7, blank=True, help_text=_("A wide table's period when its title does not say.")
+    )
+    skip_unknown = models.BooleanField(_("skip rows naming no county"), default=False)
     status = models.CharField(
         _("status"), max_length=8, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
     )

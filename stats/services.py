@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -30,13 +30,13 @@ from .importers import (
     PairingRow,
     Problem,
     Table,
-    parse_indicator_rows,
     parse_pairing_rows,
     read_table,
 )
 from .models import GapResult, ImportBatch, StatValue
 from .reading import Progress
 from .selectors import EffectiveValue, effective_values, effective_values_query
+from .wide import read_indicator_file
 
 # Every recomputation holds this transaction-level lock on PostgreSQL, so two never interleave their writes.
 RECOMPUTE_LOCK_KEY = 7_370_000
@@ -136,8 +136,8 @@ WITH effective AS (
     {effective}
 ),
 with_previous AS (
-    -- The same span exactly a year earlier, if there is a figure for it (common.periods.same_period_year_before: 2025 -> 2024,
-    -- 2025-09 -> 2024-09).
+    -- The same span exactly a year earlier, if there is a figure for it (common.periods.same_period_year_before:
+    -- 2025 -> 2024, 2025-09 -> 2024-09).
     SELECT *,
            first_value(value) OVER year_before AS previous_level,
            first_value(rank) OVER year_before AS previous_rank,
@@ -375,6 +375,8 @@ class ImportReport:
     unchanged: int
     warnings: list[str]
     batch_id: int | None
+    # Rows of a wide table left out on request (``skip_unknown``), as "line N: …".
+    skipped: list[str] = field(default_factory=list)
 
 
 def _implied_growths(rows: list[IndicatorRow]) -> list[Decimal | None]:
@@ -499,19 +501,30 @@ def _read(stream: BinaryIO, filename: str, progress: Progress | None) -> tuple[T
 
 
 def indicators_import(
-    *, stream: BinaryIO, filename: str, by: AbstractBaseUser | None = None, progress: Progress | None = None
+    *,
+    stream: BinaryIO,
+    filename: str,
+    by: AbstractBaseUser | None = None,
+    progress: Progress | None = None,
+    period: str | None = None,
+    skip_unknown: bool = False,
 ) -> ImportReport:
-    """Import a statistics file. All or nothing: a file with any bad row raises ``FileRejected`` listing every one.
+    """Import a statistics file: the long format, or a statistics bureau's wide table (``stats.wide``; ``period``
+    is its period when the title does not say, ``skip_unknown`` leaves out the rows naming no region and lists
+    them on the report). All or nothing: a file with any bad row raises ``FileRejected`` listing every one.
 
     Existing figures (same region, indicator, period and release) are updated in place; re-importing the same file
     changes nothing and enqueues nothing. After a change, the gaps of the affected periods are recomputed once the
     transaction has committed. The file is read and checked outside the transaction (``progress`` is called with
     the share read), and the rows written in one.
     """
-    table, digest = _read(stream, filename, progress)
-    rows = parse_indicator_rows(table)
-    del table  # the text of the file is not needed to write the rows
-    return _indicators_write(rows=rows, filename=filename, sha256=digest, by=by)
+    start = stream.tell()
+    understood = read_indicator_file(stream, filename, period=period, skip_unknown=skip_unknown, progress=progress)
+    rows = understood.checked_rows()
+    stream.seek(start)
+    report = _indicators_write(rows=rows, filename=filename, sha256=_sha256(stream), by=by)
+    report.skipped = [str(problem) for problem in understood.skipped]
+    return report
 
 
 @transaction.atomic

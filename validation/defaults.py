@@ -1,5 +1,6 @@
-"""The rules every program starts with (the data migration adds them to the programs that exist; the command
-a program created later gets them when it is saved; the command ``validation_defaults`` catches up any that have none). Officers change or switch them off in the admin."""
+"""The rules every program starts with: the data migration added them to the programs that existed, a program created
+later gets them when it is first saved, and the command ``validation_defaults`` catches up any program that has none.
+Officers change or switch them off in the admin."""
 
 from __future__ import annotations
 

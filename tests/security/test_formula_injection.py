@@ -204,6 +204,10 @@ WRITERS: dict[str, tuple[Callable, Callable]] = {
     ),
     "monthly bulletin workbook": (lambda c, w: w.bulletin_workbook, xlsx_cells),
     "liaison month workbook": (liaison_workbook, xlsx_cells),
+    "admin statistics workbook xlsx": (
+        lambda c, w: admin_get(c, w, "/admin/stats/importbatch/workbook/?program=sd-test&period=2025"),
+        xlsx_cells,
+    ),
     "dashboard chart csv (browser)": (dashboard_csv, csv_cells),
 }
 

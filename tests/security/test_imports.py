@@ -323,8 +323,12 @@ def test_large_upload_becomes_a_background_job_with_progress(
 ):
     from stats.models import GapResult, ImportJob
 
+    preview = upload(officer_client, "big.csv", csv_bytes(GOOD_ROWS))
+    assert preview.status_code == 200 and ImportJob.objects.count() == 0  # a preview first: nothing queued yet
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = upload(officer_client, "big.csv", csv_bytes(GOOD_ROWS))
+        response = officer_client.post(
+            "/admin/stats/importbatch/upload/confirm/", {"token": preview.context["token"]}, HTTP_ACCEPT_LANGUAGE="en"
+        )
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == f"/admin/stats/importjob/{job.pk}/change/"
     # Nothing is imported within the request: the job waits for its worker, and its page reloads itself.

@@ -29,6 +29,14 @@ def upload(admin_client, name: str, content: str, kind: str = "indicators"):
     )
 
 
+def confirm(admin_client, preview):
+    """Confirm the import previewed on ``preview`` (statistics are written only then)."""
+    assert preview.context["token"], preview.context.get("problems")
+    return admin_client.post(
+        "/admin/stats/importbatch/upload/confirm/", {"token": preview.context["token"]}, follow=True
+    )
+
+
 def test_upload_imports_and_recomputes(admin_client, django_capture_on_commit_callbacks):
     ProvinceFactory()
     CountyFactory(adcode="370405", name="台儿庄区")
@@ -38,8 +46,10 @@ def test_upload_imports_and_recomputes(admin_client, django_capture_on_commit_ca
         "370405,gdp,2024,18000000000,,公报\n"
         "370405,gdp,2025,19000000000,,公报\n"
     )
+    preview = upload(admin_client, "gdp.csv", content)
+    assert StatValue.objects.count() == 0  # nothing is written before the import is confirmed
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = upload(admin_client, "gdp.csv", content)
+        response = confirm(admin_client, preview)
     assert response.status_code == 200
     assert len(callbacks) == 1  # the recomputation, enqueued once the import has committed
     assert StatValue.objects.count() == 3
