@@ -56,6 +56,14 @@ class MoneyField(models.DecimalField):
         kwargs.setdefault("help_text", _("In yuan."))
         super().__init__(*args, **kwargs)
 
+    def formfield(self, **kwargs):
+        """People type 万元 on every model form (the admin's included); the field cleans it to yuan."""
+        from common.forms import WanField, WanInput
+
+        defaults = {"form_class": WanField, "widget": WanInput, "help_text": ""}
+        # Skip DecimalField.formfield: its DecimalField/NumberInput would take over.
+        return models.Field.formfield(self, **{**defaults, **kwargs})
+
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "common.money.MoneyField", args, kwargs

@@ -139,7 +139,7 @@ def test_adding_a_project_opens_its_stage_log_with_the_officer(officer_client, p
             "code": "TEZ-010",
             "name": "智能制造项目",
             "category": "transfer",
-            "planned_investment": "80000000.00",
+            "planned_investment": "8000",  # 万元
             "stage": Stage.SIGNED,
             "signed_date": "2025-04-01",
         },
@@ -160,7 +160,7 @@ def test_adding_a_signed_project_without_signing_date_is_refused(officer_client,
             "code": "TEZ-011",
             "name": "缺签约日期的项目",
             "category": "transfer",
-            "planned_investment": "1000.00",
+            "planned_investment": "0.1",
             "stage": Stage.SIGNED,
         },
     )
