@@ -21,6 +21,7 @@ from rest_framework.viewsets import GenericViewSet
 from accounts.access import pairing_q
 from accounts.api import ScopedQuerysetMixin
 from accounts.models import Role
+from common.api.fields import money_kwargs
 from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
 from common.money import MoneyField
 from pairing.models import Pairing, Region, RegionLevel
@@ -37,7 +38,7 @@ _money = MoneyField()
 
 
 def _money_input(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
+    return serializers.DecimalField(**money_kwargs(kwargs))
 
 
 class CountyField(serializers.SlugRelatedField):
