@@ -303,6 +303,34 @@ def scoped_targets(*, user) -> QuerySet[Target]:
     return scope(Target.objects.select_related("program", "county"), user, liaison_q)
 
 
+def years_with_money(program: Program) -> set[int]:
+    """The years in which the program has money or orders to show: a guidance fund, a bond plan, a disbursement
+    paid or a cross-county order signed."""
+    from funds.models import BondPlan, Disbursement, Fund
+    from projects.models import CrossCountyOrder
+
+    years = set(Fund.objects.filter(program=program).values_list("year", flat=True))
+    years |= set(BondPlan.objects.filter(program=program).values_list("year", flat=True))
+    paid = Disbursement.objects.filter(allocation__fund__program=program).dates("paid_on", "year")
+    signed = CrossCountyOrder.objects.filter(pairing__program=program).dates("signed_date", "year")
+    years |= {day.year for day in [*paid, *signed]}
+    return years
+
+
+def default_period(program: Program, periods: list[str]) -> str:
+    """The period the dashboard opens on: the latest year with both statistics and money (so a new year whose
+    statistics or money are not in yet does not open on empty cards), else the latest year with statistics, else
+    the latest period with statistics; ``periods`` are newest first."""
+    annual = [p for p in periods if len(p) == 4]
+    money = years_with_money(program)
+    for period in annual:
+        if int(period) in money:
+            return period
+    if annual:
+        return annual[0]
+    return periods[0] if periods else ""
+
+
 def periods_with_results(program: Program) -> list[str]:
     """The periods the gap engine has results for in the program's counties, newest first."""
     counties = ProgramCounty.objects.filter(program=program).values("county")

@@ -13,7 +13,7 @@ from accounts.access import access_for, pairing_q
 from pairing.models import Pairing, Program
 from stats.models import Indicator
 
-from .selectors import periods_with_results
+from .selectors import default_period, periods_with_results
 
 
 def _programs_for(access) -> list[Program]:
@@ -33,9 +33,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     programs = _programs_for(access)
     program = next((p for p in programs if p.code == request.GET.get("program")), programs[0] if programs else None)
     periods = periods_with_results(program) if program else []
-    annual = [p for p in periods if len(p) == 4]
-    default_period = annual[0] if annual else (periods[0] if periods else "")
-    period = request.GET.get("period") if request.GET.get("period") in periods else default_period
+    opening = default_period(program, periods) if program else ""
+    period = request.GET.get("period") if request.GET.get("period") in periods else opening
     has_sample = bool(program) and Pairing.objects.filter(program=program, is_sample=True).exists()
     config = {
         "program": program.code if program else None,
@@ -48,6 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _("Chart"),
             "download": _("Download CSV"),
             "no_data": _("No data for this selection."),
+            "none_yet": _("No data yet"),
             "load_failed": _("The data could not be loaded."),
             "weak": _("Weak county"),
             "strong": _("Strong county"),

@@ -834,3 +834,19 @@ def test_the_card_the_targets_and_the_evaluation_report_state_the_same_completed
     received = Decimal(figures["money"]["guidance_received"])
     assert received == Decimal("23000000.00")
     assert target_total(Metric.FUNDS_RECEIVED) == received
+
+
+def test_the_dashboard_opens_on_the_latest_year_with_statistics_and_money_not_an_empty_new_year(db):
+    from reporting.selectors import default_period
+
+    # Given statistics for 2024-2026 and money only up to 2025
+    program = ProgramFactory(code="sd-periods")
+    periods = ["2026-09", "2026", "2025", "2024"]
+    assert default_period(program, periods) == "2026"  # no money at all: the latest year with statistics
+
+    FundFactory(program=program, year=2025, total=money("200000000.00"))
+
+    # Then it opens on 2025, not on 2026 whose cards would all be empty
+    assert default_period(program, periods) == "2025"
+    assert default_period(program, ["2026-03"]) == "2026-03"
+    assert default_period(program, []) == ""
