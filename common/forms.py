@@ -23,6 +23,11 @@ WAN_LIMIT = Decimal("1e10")  # 10¹⁰ 万元 = 10¹⁴ yuan: the largest MoneyF
 _TYPED = str.maketrans({",": None, "，": None, " ": None, "\u00a0": None, "\u3000": None, "－": "-", "．": "."})
 
 
+def typed_number(text: str) -> str:
+    """A number as people type it (thousands separators, full-width characters) in plain ASCII."""
+    return text.translate(_TYPED)
+
+
 def wan_text(amount: Decimal | None) -> str:
     """Yuan → the 万元 figure a person types: at least two decimals, at most six (exact to the fen)."""
     if amount is None:
@@ -75,7 +80,7 @@ class WanField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        text = text.translate(_TYPED)
+        text = typed_number(text)
         try:
             amount = Decimal(text)
         except InvalidOperation:

@@ -22,6 +22,13 @@ def _grouped(amount: Decimal, places: int) -> str:
     return f"{quantized:,.{places}f}"
 
 
+def wan_number(amount: Decimal | None, places: int = 2) -> str:
+    """¥1,234,500.00 → '123.45': the figure of a column whose header names the unit (万元)."""
+    if amount is None:
+        return "—"
+    return _grouped(Decimal(amount) / WAN, places)
+
+
 def format_wan(amount: Decimal | None, places: int = 2) -> str:
     """¥1,234,500.00 → '123.45 万元'."""
     if amount is None:

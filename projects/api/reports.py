@@ -152,13 +152,14 @@ class CommentSerializer(serializers.Serializer):
 class ProgressReportFilter(filters.FilterSet):
     project = IntegerFilter(field_name="project")
     program = ProgramCodeFilter(field_name="project__pairing__program__code")
+    pairing = IntegerFilter(field_name="project__pairing")
     county = AdcodeFilter(field_name="project__county")
     period = filters.CharFilter(field_name="period")
     status = filters.ChoiceFilter(choices=ReportStatus.choices)
 
     class Meta:
         model = ProgressReport
-        fields = ["project", "program", "county", "period", "status"]
+        fields = ["project", "program", "pairing", "county", "period", "status"]
 
 
 IF_MATCH = OpenApiParameter(

@@ -104,7 +104,9 @@ def test_changelist_add_and_change_pages_open(officer_client, dataset, model):
 def test_project_list_shows_money_in_wan(officer_client, dataset):
     html = officer_client.get(url(Project, "changelist")).content.decode()
 
-    assert '<td class="field-money_planned_investment"><span class="money">15,000.00 万元</span></td>' in html
+    # One unit per column, named in its header (the page must fit at 1440 px)
+    assert '<td class="field-money_planned_investment"><span class="money">15,000.00</span></td>' in html
+    assert "Planned investment (10k yuan)" in html
 
 
 def test_project_list_sorts_by_planned_investment(officer_client, dataset, pairing_a):
