@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin import SampleFilter, SampleMixin, TrackerModelAdmin
 from common.forms import WanField, WanInput, typed_number, wan_text
-from common.money import format_money
+from common.money import format_wan
 
 from .models import METRIC_UNITS, Target, Unit
 from .targets import TargetProgress, targets_progress
@@ -23,7 +23,7 @@ def format_metric_value(value, unit: str) -> str:
     if value is None:
         return "—"
     if unit == Unit.YUAN:
-        return format_money(value)
+        return format_wan(value)  # a list column: one unit down it
     if unit in (Unit.COUNT, Unit.RANK):
         return f"{value:,.0f}"
     return f"{value:,.1f}"

@@ -39,7 +39,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from common.money import FEN, format_money
+from common.money import FEN, format_money, format_wan
 from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty, Region, RegionLevel
 from stats.models import GapResult, Indicator, StatValue
 from stats.selectors import gaps_summary
@@ -984,7 +984,7 @@ def _target_value_text(value: str | None, unit: str) -> str:
         return "—"
     amount = Decimal(value)
     if unit == Unit.YUAN:
-        return format_money(amount)
+        return format_wan(amount)  # a table column: one unit down it
     if unit in (Unit.COUNT, Unit.RANK):
         return f"{amount:,.0f}"
     if unit == Unit.PERCENT:
@@ -1053,12 +1053,12 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
                 "gdp_bottom_ten": bool(gdp.get("in_bottom_ten")),
                 "gdp_exited": bool(gdp.get("exited_bottom_ten")),
                 "indicator_rows": indicator_rows(c["indicators"]),
-                "planned": format_money(Decimal(c["projects"]["planned_investment"])),
-                "completed": format_money(Decimal(c["projects"]["completed_investment"])),
-                "received": format_money(Decimal(c["money"]["guidance_received"])),
-                "allocated": format_money(Decimal(c["money"]["guidance_allocated"])),
-                "bonds_issued": format_money(Decimal(c["money"]["bonds_issued"])),
-                "bond_quota": format_money(_dec(c["money"]["bond_quota"])),
+                "planned": format_wan(Decimal(c["projects"]["planned_investment"])),
+                "completed": format_wan(Decimal(c["projects"]["completed_investment"])),
+                "received": format_wan(Decimal(c["money"]["guidance_received"])),
+                "allocated": format_wan(Decimal(c["money"]["guidance_allocated"])),
+                "bonds_issued": format_wan(Decimal(c["money"]["bonds_issued"])),
+                "bond_quota": format_wan(_dec(c["money"]["bond_quota"])),
                 "stage_counts": [c["projects"]["stages"][stage] for stage in Stage.values],
                 "target_rows": [
                     {

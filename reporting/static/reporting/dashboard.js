@@ -443,7 +443,7 @@
 
   function metricValue(value, row) {
     if (num(value) === null) return "—";
-    if (row.unit === "yuan") return money(value);
+    if (row.unit === "yuan") return grouped(num(value) / 1e4, 2) + " " + T.wan; // a table column: one unit down it
     if (row.unit === "count" || row.unit === "rank") return grouped(num(value), 0);
     return grouped(num(value), 1);
   }
