@@ -19,6 +19,8 @@ from pairing.models import Program, ProgramCounty
 from projects.models import CrossCountyOrder
 from stats.models import GapResult, Indicator
 
+from .conftest import PHONE
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-money-browser"
@@ -40,8 +42,8 @@ def demo(django_user_model):
     return officer
 
 
-def sign_in(browser, live_server, username: str = "officer"):
-    page = browser.new_context(viewport=WIDE, locale="zh-CN").new_page()
+def sign_in(browser, live_server, username: str = "officer", viewport: dict = WIDE):
+    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -85,17 +87,23 @@ def test_the_status_and_the_sample_badge_are_inside_the_viewport_at_1440(browser
         assert page.locator("#result_list .sample-badge").count() > 0
 
 
-def test_an_officer_types_wan_with_separators_and_the_exact_yuan_is_stored(browser, live_server, demo, screenshot):
+@pytest.mark.parametrize(("size", "viewport"), [("1440", WIDE), ("375", PHONE)])
+def test_an_officer_types_wan_with_separators_and_the_exact_yuan_is_stored(
+    browser, live_server, demo, screenshot, size, viewport
+):
     allocation = max(Allocation.objects.all(), key=lambda a: a.amount - a.disbursed)
     assert allocation.amount - allocation.disbursed >= Decimal("10005000.00")
-    page = sign_in(browser, live_server)
+    page = sign_in(browser, live_server, viewport=viewport)
     # The allocation comes preselected (an autocomplete box otherwise), as from the allocation's own page
     page.goto(f"{live_server.url}/admin/funds/disbursement/add/?allocation={allocation.pk}")
 
-    assert page.locator(".wan-field .unit").inner_text() == "万元"
+    unit = page.locator(".wan-field .unit")
+    assert unit.inner_text() == "万元"
+    box = unit.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= viewport["width"]  # the unit is on screen beside the box
     page.fill("#id_amount", "1,000.5")
     page.fill("#id_paid_on", "2025-11-20")
-    screenshot(page, "money-wan-entry-1440")
+    screenshot(page, f"money-wan-entry-{size}")
     page.click("input[name=_save]")
     page.wait_for_load_state()
     assert page.locator(".errorlist").count() == 0, page.locator(".errornote, .errorlist").all_inner_texts()
