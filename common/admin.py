@@ -23,9 +23,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from common.money import format_money, format_wan
+from common.money import format_money, format_wan, wan_number
 
 # --- Display helpers ------------------------------------------------------------------------------------------------
 
@@ -33,7 +34,10 @@ MONEY_COLUMN_PREFIX = "money_"  # static/admin_extra/admin.css right-aligns colu
 
 
 def money_html(amount: Decimal | None, *, unit: str = "wan") -> str:
-    text = format_money(amount) if unit == "auto" else format_wan(amount)
+    """``unit``: "wan" (万元 after each figure), "auto" (万元 or 亿元), or "header" (the figure alone, in 万元: the
+    column's header names the unit, so one column has one unit and a narrow list stays narrow)."""
+    formats = {"header": wan_number, "auto": format_money}
+    text = formats.get(unit, format_wan)(amount)
     return format_html('<span class="money">{}</span>', text)
 
 
@@ -53,11 +57,38 @@ def money_column(
                 return None
         return value
 
+    label = description
+    if unit == "header":
+        description = format_lazy("{} ({})", description, _("10k yuan"))
+
     @admin.display(description=description, ordering=ordering or field)
     def column(self, obj: models.Model) -> str:
         return money_html(value_of(obj), unit=unit)
 
+    column.money_label = label  # an export names its yuan and 万元 columns itself
     column.money_amount = value_of  # exports write the amount in yuan, not the text (common/admin_exports.py)
+    return column
+
+
+def truncated_column(
+    field: str, description: Any, *, ordering: str | None = None
+) -> Callable[[Any, models.Model], str]:
+    """A list column showing ``field`` (through relations with ``__``) on one line, cut with an ellipsis by the
+    stylesheet when it is long (``.truncated`` in static/admin_extra/admin.css), the whole text in its tooltip."""
+
+    def value_of(obj: models.Model) -> Any:
+        value: Any = obj
+        for part in field.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return ""
+        return value
+
+    @admin.display(description=description, ordering=ordering or field)
+    def column(self, obj: models.Model) -> str:
+        text = str(value_of(obj))
+        return format_html('<span class="truncated" title="{}">{}</span>', text, text)
+
     return column
 
 

@@ -68,8 +68,8 @@ class _Column:
         self.key = name if isinstance(name, str) else name.__name__
         self.model_admin = model_admin
         label, attr = label_for_field(name, model_admin.model, model_admin, return_attr=True)
-        self.label = _text(label)
-        # A money_column() knows the amount behind its 万元 text.
+        # A money_column() knows the amount behind its 万元 text, and its name without the page's unit.
+        self.label = _text(getattr(attr, "money_label", label))
         self.money_amount: Callable[[models.Model], Decimal | None] | None = getattr(attr, "money_amount", None)
         field = None
         if isinstance(name, str):
@@ -120,7 +120,10 @@ class _Column:
 
 def changelist_table(changelist: ChangeList) -> exports.Table:
     """The rows of ``changelist``, every page of them, with the columns of its ``list_display``."""
-    entries = [_Column(name, changelist.model_admin) for name in changelist.list_display if name != "action_checkbox"]
+    # A list page may show fewer columns than its export holds (``export_list_display``): the page must fit a
+    # screen, the file need not.
+    names = getattr(changelist.model_admin, "export_list_display", None) or changelist.list_display
+    entries = [_Column(name, changelist.model_admin) for name in names if name != "action_checkbox"]
 
     def rows() -> Iterator[list[Any]]:
         queryset = changelist.queryset

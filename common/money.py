@@ -22,6 +22,13 @@ def _grouped(amount: Decimal, places: int) -> str:
     return f"{quantized:,.{places}f}"
 
 
+def wan_number(amount: Decimal | None, places: int = 2) -> str:
+    """¥1,234,500.00 → '123.45': the figure of a column whose header names the unit (万元)."""
+    if amount is None:
+        return "—"
+    return _grouped(Decimal(amount) / WAN, places)
+
+
 def format_wan(amount: Decimal | None, places: int = 2) -> str:
     """¥1,234,500.00 → '123.45 万元'."""
     if amount is None:
@@ -55,6 +62,14 @@ class MoneyField(models.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("help_text", _("In yuan."))
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        """People type 万元 on every model form (the admin's included); the field cleans it to yuan."""
+        from common.forms import WanField, WanInput
+
+        defaults = {"form_class": WanField, "widget": WanInput, "help_text": ""}
+        # Skip DecimalField.formfield: its DecimalField/NumberInput would take over.
+        return models.Field.formfield(self, **{**defaults, **kwargs})
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()

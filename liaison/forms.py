@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from common.money import FEN, WAN
+from common.forms import WAN_LIMIT, WAN_PLACES, WanField, wan_text  # noqa: F401 (liaison.forms names kept)
 from projects.models import (
     STAGES_NEEDING_PRODUCTION,
     STAGES_NEEDING_START,
@@ -20,62 +18,10 @@ from projects.models import (
 )
 from projects.reports import ATTACHMENT_TYPES, REPORT_FIELDS, ReportData
 
-WAN_PLACES = 6  # 万元 to six places is yuan to the fen
-WAN_LIMIT = Decimal("1e10")  # 10¹⁰ 万元 = 10¹⁴ yuan: the largest MoneyField (16 digits, 2 places)
 # Keys of the services' ValidationError that are not named like the form's fields.
 SERVICE_FIELD_ALIASES = {"file": "attachments"}
 # What the phone's file picker offers; the service checks the extension and the content.
 ACCEPT = ",".join([*ATTACHMENT_TYPES, *sorted(set(ATTACHMENT_TYPES.values()))])
-
-
-def wan_text(amount: Decimal | None) -> str:
-    """Yuan → the 万元 figure a person types: at least two decimals, at most six (exact to the fen)."""
-    if amount is None:
-        return ""
-    text = f"{(Decimal(amount) / WAN).quantize(Decimal(1).scaleb(-WAN_PLACES)):f}"
-    whole, _dot, decimals = text.partition(".")
-    return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
-
-
-class WanField(forms.CharField):
-    """An amount in 万元, cleaned to yuan as an exact ``Decimal`` (never through a float)."""
-
-    default_error_messages = {
-        "invalid": _("Enter an amount in 万元, e.g. 1234.5678."),
-        "places": _("Enter at most six decimal places (万元 to the fen)."),
-        "too_large": _("The amount is too large."),
-    }
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "amount"})
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return wan_text(value)
-        return value
-
-    def to_python(self, value) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        # People paste figures with thousands separators and full-width characters.
-        text = text.replace(",", "").replace("，", "").replace(" ", "").replace("－", "-").replace("．", ".")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if abs(amount) >= WAN_LIMIT:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
-        exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -WAN_PLACES:
-            raise ValidationError(self.error_messages["places"], code="places")
-        # Exact: at most six decimal places times 10⁴ leaves at most two.
-        return (amount * WAN).quantize(FEN)
 
 
 class MultipleFileInput(forms.FileInput):
@@ -113,8 +59,8 @@ class ReportForm(forms.Form):
     )
     actual_start_date = forms.DateField(label=_("Actual start date"), required=False, widget=_date_input())
     actual_production_date = forms.DateField(label=_("Actual production date"), required=False, widget=_date_input())
-    cumulative_investment = WanField(label=_("Cumulative investment completed (万元)"))
-    month_investment = WanField(label=_("Investment this month (万元)"))
+    cumulative_investment = WanField(label=_("Cumulative investment completed (万元)"), allow_negative=True)
+    month_investment = WanField(label=_("Investment this month (万元)"), allow_negative=True)
     # No lower bound here: a negative number gets the service's message. The upper one is the database column's.
     jobs_created = forms.IntegerField(
         label=_("Jobs created"),
@@ -122,8 +68,8 @@ class ReportForm(forms.Form):
         max_value=2_147_483_647,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    output_value = WanField(label=_("Output value (万元)"), required=False)
-    tax_paid = WanField(label=_("Tax paid (万元)"), required=False)
+    output_value = WanField(label=_("Output value (万元)"), required=False, allow_negative=True)
+    tax_paid = WanField(label=_("Tax paid (万元)"), required=False, allow_negative=True)
     problem_category = forms.ChoiceField(
         label=_("Problem needing provincial coordination"),
         choices=[("", _("None")), *ProblemCategory.choices],

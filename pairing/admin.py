@@ -22,6 +22,7 @@ from common.admin import (
     TrackerModelAdmin,
     hide_sample_field,
     money_column,
+    truncated_column,
 )
 
 from .models import Pairing, Park, ParkPartner, Program, ProgramCounty, Region, Source
@@ -163,7 +164,18 @@ class ParkListInline(ReadOnlyInline):
 
 @admin.register(Pairing)
 class PairingAdmin(ProvenanceMixin, SampleMixin, ServiceAdmin):
+    # The page shows what fits at 1440 px (the pair's name already says both counties; the program and the leader
+    # cut, whole in their tooltips); the export keeps every column.
     list_display = [
+        "__str__",
+        "sample_badge",
+        "status",
+        "program_short",
+        "start_date",
+        "leader_short",
+        "project_count",
+    ]
+    export_list_display = [
         "__str__",
         "strong_county",
         "weak_county",
@@ -174,7 +186,15 @@ class PairingAdmin(ProvenanceMixin, SampleMixin, ServiceAdmin):
         "project_count",
         "sample_badge",
     ]
-    list_filter = ["program", "status", SampleFilter]
+    list_filter = [
+        "program",
+        "status",
+        ("weak_county", admin.RelatedOnlyFieldListFilter),
+        ("strong_county", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
+    program_short = truncated_column("program", Pairing._meta.get_field("program").verbose_name, ordering="program")
+    leader_short = truncated_column("leader", Pairing._meta.get_field("leader").verbose_name)
     search_fields = [
         "strong_county__name",
         "=strong_county__adcode",

@@ -130,6 +130,7 @@ class ProjectWarningAdmin(ReadOnlyAdmin):
     list_filter = [
         "colour",
         ("project__pairing__program", admin.RelatedOnlyFieldListFilter),
+        ("project__pairing", admin.RelatedOnlyFieldListFilter),
         ("project__county", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["project__code", "project__name", "project__enterprise"]

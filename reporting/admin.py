@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
@@ -9,9 +12,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import SampleFilter, SampleMixin, TrackerModelAdmin
-from common.money import format_money
+from common.forms import WanField, WanInput, typed_number, wan_text
+from common.money import format_wan
 
-from .models import Target, Unit
+from .models import METRIC_UNITS, Target, Unit
 from .targets import TargetProgress, targets_progress
 
 
@@ -19,7 +23,7 @@ def format_metric_value(value, unit: str) -> str:
     if value is None:
         return "—"
     if unit == Unit.YUAN:
-        return format_money(value)
+        return format_wan(value)  # a list column: one unit down it
     if unit in (Unit.COUNT, Unit.RANK):
         return f"{value:,.0f}"
     return f"{value:,.1f}"
@@ -34,8 +38,71 @@ class TargetChangeList(ChangeList):
             progress.target._progress = progress
 
 
+FIGURE_HELP = _("Amounts in 万元; counts, % and pp as they are.")
+
+
+class TargetForm(forms.ModelForm):
+    """A target typed in its metric's unit as people say it: amounts in 万元 (stored in yuan), counts, % and pp as
+    they are. The unit of ``target`` and ``baseline`` follows the metric chosen on the same form."""
+
+    threshold = WanField(
+        label=_("project threshold (万元)"),
+        required=False,
+        widget=WanInput(),
+        help_text=_("For project counts: only projects with at least this planned investment count."),
+    )
+    baseline = forms.CharField(
+        label=_("baseline"), required=False, help_text=_("Amounts in 万元; counts, % and pp as they are.")
+    )
+    target = forms.CharField(label=_("target"), help_text=_("Amounts in 万元; counts, % and pp as they are."))
+
+    class Meta:
+        model = Target
+        fields = [
+            "program",
+            "county",
+            "year",
+            "title",
+            "metric",
+            "indicator",
+            "threshold",
+            "direction",
+            "baseline",
+            "target",
+            "source",
+            "is_sample",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk is not None and METRIC_UNITS.get(instance.metric) == Unit.YUAN:
+            for name in ("baseline", "target"):
+                self.initial[name] = wan_text(getattr(instance, name))
+
+    def _figure(self, name: str, unit: str | None) -> Decimal | None:
+        raw = self.data.get(self.add_prefix(name), "")
+        field = self.fields[name]
+        try:
+            if unit == Unit.YUAN:
+                return WanField(required=field.required).clean(raw)
+            number = forms.DecimalField(max_digits=20, decimal_places=4, required=field.required)
+            return number.clean(typed_number(str(raw)))
+        except forms.ValidationError as error:
+            self.add_error(name, error)
+            return None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        unit = METRIC_UNITS.get(cleaned.get("metric") or "")
+        for name in ("baseline", "target"):
+            cleaned[name] = self._figure(name, unit)
+        return cleaned
+
+
 @admin.register(Target)
 class TargetAdmin(SampleMixin, TrackerModelAdmin):
+    form = TargetForm
     list_display = [
         "county",
         "year",

@@ -32,20 +32,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from common.money import FEN, format_money
+from common.money import FEN, format_money, format_wan
 from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty, Region, RegionLevel
 from stats.models import GapResult, Indicator, StatValue
 from stats.selectors import gaps_summary
 
 from .charts import Bar, RankPoint, gap_bar_chart, rank_trend_chart
 from .models import EvaluationReport, ReportStatus, Target, Unit
+from .selectors import completed_investment_as_of, guidance_received
 from .targets import targets_progress
 
 logger = logging.getLogger(__name__)
@@ -351,19 +352,11 @@ def _project_figures(program: Program, weak: list[str], year: int) -> dict[str, 
     stage as they stand today, planned investment, investment completed as of the year's last approved monthly
     report, and what was signed / started / went into production in the year. Terminated projects are counted
     apart and left out of everything else."""
-    from projects.models import Health, ProgressReport, Project, Stage
-    from projects.models import ReportStatus as ProgressReportStatus
+    from projects.models import Health, Project, Stage
 
-    last_approved = (
-        ProgressReport.objects.filter(
-            project=OuterRef("pk"), status=ProgressReportStatus.APPROVED, period__lte=f"{year}-12"
-        )
-        .order_by("-period")
-        .values("cumulative_investment")[:1]
-    )
     rows = (
         Project.objects.filter(pairing__program=program, pairing__weak_county__in=weak)
-        .annotate(done=Subquery(last_approved))
+        .annotate(done=completed_investment_as_of(f"{year}-12"))
         .values_list(
             "pairing__weak_county",
             "stage",
@@ -414,21 +407,11 @@ def _money_figures(program: Program, weak: list[str], year: int) -> tuple[dict[s
     """The year's guidance fund, what each weak county received from the program's guidance funds in the year
     (disbursements paid in it, as ``reporting.targets`` counts them), its allocations from the year's fund, and its
     special-bond quota of the year's plan with the bonds issued against its quotas in the year."""
-    from funds.models import Allocation, BondIssue, BondQuota, Disbursement, Fund, FundKind
+    from funds.models import Allocation, BondIssue, BondQuota, Fund, FundKind
 
     fund = Fund.objects.filter(program=program, year=year, kind=FundKind.GUIDANCE).first()
-    received = {
-        row["allocation__county"]: (row["total"], row["n"])
-        for row in Disbursement.objects.filter(
-            allocation__fund__program=program,
-            allocation__fund__kind=FundKind.GUIDANCE,
-            allocation__county__in=weak,
-            paid_on__year=year,
-        )
-        .values("allocation__county")
-        .annotate(total=Sum("amount"), n=Count("pk"))
-        .order_by()
-    }
+    paid = guidance_received(programs=[program.pk], counties=weak, years=[year])
+    received = {county: total for (_program, county, _year), total in paid.items()}
     allocated: dict[str, Decimal] = {}
     if fund is not None:
         allocated = dict(
@@ -1001,7 +984,7 @@ def _target_value_text(value: str | None, unit: str) -> str:
         return "—"
     amount = Decimal(value)
     if unit == Unit.YUAN:
-        return format_money(amount)
+        return format_wan(amount)  # a table column: one unit down it
     if unit in (Unit.COUNT, Unit.RANK):
         return f"{amount:,.0f}"
     if unit == Unit.PERCENT:
@@ -1070,12 +1053,12 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
                 "gdp_bottom_ten": bool(gdp.get("in_bottom_ten")),
                 "gdp_exited": bool(gdp.get("exited_bottom_ten")),
                 "indicator_rows": indicator_rows(c["indicators"]),
-                "planned": format_money(Decimal(c["projects"]["planned_investment"])),
-                "completed": format_money(Decimal(c["projects"]["completed_investment"])),
-                "received": format_money(Decimal(c["money"]["guidance_received"])),
-                "allocated": format_money(Decimal(c["money"]["guidance_allocated"])),
-                "bonds_issued": format_money(Decimal(c["money"]["bonds_issued"])),
-                "bond_quota": format_money(_dec(c["money"]["bond_quota"])),
+                "planned": format_wan(Decimal(c["projects"]["planned_investment"])),
+                "completed": format_wan(Decimal(c["projects"]["completed_investment"])),
+                "received": format_wan(Decimal(c["money"]["guidance_received"])),
+                "allocated": format_wan(Decimal(c["money"]["guidance_allocated"])),
+                "bonds_issued": format_wan(Decimal(c["money"]["bonds_issued"])),
+                "bond_quota": format_wan(_dec(c["money"]["bond_quota"])),
                 "stage_counts": [c["projects"]["stages"][stage] for stage in Stage.values],
                 "target_rows": [
                     {

@@ -4,10 +4,11 @@ data every role reads in full)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.access import access_for, pairing_q, scope
 from pairing.models import CountyRole, Pairing, PairingStatus, Program, ProgramCounty
@@ -24,6 +25,62 @@ def _year(period: str) -> int:
     return int(period[:4])
 
 
+# --- Figures that mean the same on every card, target and report ----------------------------------------------------
+# The dashboard's cards, the targets' actuals and the evaluation report all read these, so a figure cannot say one
+# thing on a card and another in the report.
+
+
+def period_last_month(period: str) -> str:
+    """The month a period ends with: ``2025`` → ``2025-12``; a year-to-date month ``2025-09`` is its own."""
+    return period if len(period) == 7 else f"{period[:4]}-12"
+
+
+def completed_investment_as_of(month: str) -> Subquery:
+    """A project's investment completed as of ``month`` (YYYY-MM), as an annotation on projects: the cumulative
+    figure of its last approved monthly report of that month or before (NULL, counted as zero, when there is none).
+
+    ``Project.completed_investment`` is the figure of the latest approved report whatever its month: summed for a
+    past year it would count investment made after the year, and every year would show the same total."""
+    from projects.models import ProgressReport, ReportStatus
+
+    return Subquery(
+        ProgressReport.objects.filter(project=OuterRef("pk"), status=ReportStatus.APPROVED, period__lte=month)
+        .order_by("-period")
+        .values("cumulative_investment")[:1]
+    )
+
+
+def completed_investment_total(projects: QuerySet, *, month: str) -> Decimal:
+    """The investment completed by ``projects`` (terminated ones left out) as of ``month``, in yuan."""
+    done = projects.live().annotate(done_as_of=completed_investment_as_of(month)).values_list("done_as_of", flat=True)
+    return sum((value for value in done if value is not None), ZERO)
+
+
+def guidance_received(
+    *, programs: Iterable[int], counties: Iterable[str], years: Iterable[int]
+) -> dict[tuple[int, str, int], tuple[Decimal, int]]:
+    """What each county received from its programs' guidance funds in each year: the disbursements paid (``paid_on``)
+    in the year, whichever year's fund they come from, as ``(total in yuan, number of payments)`` keyed by
+    ``(program id, county adcode, year)``; a key is absent when nothing was paid."""
+    from funds.models import Disbursement, FundKind
+
+    rows = (
+        Disbursement.objects.filter(
+            allocation__fund__program__in=list(programs),
+            allocation__fund__kind=FundKind.GUIDANCE,
+            allocation__county__in=list(counties),
+            paid_on__year__in=list(years),
+        )
+        .values("allocation__fund__program", "allocation__county", "paid_on__year")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by()
+    )
+    return {
+        (row["allocation__fund__program"], row["allocation__county"], row["paid_on__year"]): (row["total"], row["n"])
+        for row in rows
+    }
+
+
 def scoped_pairings(*, program: Program, user) -> QuerySet[Pairing]:
     return scope(Pairing.objects.filter(program=program), user, lambda county: pairing_q(county))
 
@@ -37,7 +94,8 @@ def _projects(*, program: Program, user):
 
 
 def program_summary(*, program: Program, period: str, user) -> dict[str, Any]:
-    """The dashboard's cards. Projects and warnings as they stand today; money for the period's year; gaps for the
+    """The dashboard's cards. Projects and warnings as they stand today, except the investment completed, which is
+    as of the period's last month (``completed_investment_as_of``); money for the period's year; gaps for the
     period. A liaison's figures cover the pairings their county is in, and the money paid to their county."""
     from funds.models import Allocation, BondQuota, Disbursement, Fund, FundKind
     from projects.models import CrossCountyOrder, ProjectWarning, Stage, WarningColour
@@ -57,7 +115,8 @@ def program_summary(*, program: Program, period: str, user) -> dict[str, Any]:
 
     projects = _projects(program=program, user=user)
     by_stage = dict(projects.values_list("stage").annotate(n=Count("pk")).order_by())
-    money = projects.aggregate(planned=Sum("planned_investment"), completed=Sum("completed_investment"))
+    planned = projects.aggregate(total=Sum("planned_investment"))["total"]
+    completed = completed_investment_total(projects, month=period_last_month(period))
 
     guidance = Fund.objects.filter(program=program, year=year, kind=FundKind.GUIDANCE)
     allocations = Allocation.objects.filter(fund__in=guidance)
@@ -99,8 +158,8 @@ def program_summary(*, program: Program, period: str, user) -> dict[str, Any]:
             "by_stage": [
                 {"stage": value, "label": str(label), "count": by_stage.get(value, 0)} for value, label in Stage.choices
             ],
-            "planned_investment": money["planned"] or ZERO,
-            "completed_investment": money["completed"] or ZERO,
+            "planned_investment": planned or ZERO,
+            "completed_investment": completed,
         },
         "guidance_fund": {
             "total": fund_total,
@@ -242,6 +301,34 @@ def scoped_targets(*, user) -> QuerySet[Target]:
         return Q(county__in=partners) | Q(county=county)
 
     return scope(Target.objects.select_related("program", "county"), user, liaison_q)
+
+
+def years_with_money(program: Program) -> set[int]:
+    """The years in which the program has money or orders to show: a guidance fund, a bond plan, a disbursement
+    paid or a cross-county order signed."""
+    from funds.models import BondPlan, Disbursement, Fund
+    from projects.models import CrossCountyOrder
+
+    years = set(Fund.objects.filter(program=program).values_list("year", flat=True))
+    years |= set(BondPlan.objects.filter(program=program).values_list("year", flat=True))
+    paid = Disbursement.objects.filter(allocation__fund__program=program).dates("paid_on", "year")
+    signed = CrossCountyOrder.objects.filter(pairing__program=program).dates("signed_date", "year")
+    years |= {day.year for day in [*paid, *signed]}
+    return years
+
+
+def default_period(program: Program, periods: list[str]) -> str:
+    """The period the dashboard opens on: the latest year with both statistics and money (so a new year whose
+    statistics or money are not in yet does not open on empty cards), else the latest year with statistics, else
+    the latest period with statistics; ``periods`` are newest first."""
+    annual = [p for p in periods if len(p) == 4]
+    money = years_with_money(program)
+    for period in annual:
+        if int(period) in money:
+            return period
+    if annual:
+        return annual[0]
+    return periods[0] if periods else ""
 
 
 def periods_with_results(program: Program) -> list[str]:

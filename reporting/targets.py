@@ -10,8 +10,10 @@ year's last approved investment), the orders, the disbursements and the gap resu
   construction by then; none signed → no actual;
 - ``orders_amount`` — cross-county orders of those pairings signed in the year (yuan);
 - ``completed_investment`` — the investment completed by the pairings' live projects as of the year's last
-  approved monthly report of each project (yuan);
-- ``funds_received`` — guidance-fund disbursements of the program paid to the county in the year (yuan);
+  approved monthly report of each project (yuan; ``reporting.selectors.completed_investment_as_of``, which the
+  dashboard and the evaluation report read too);
+- ``funds_received`` — guidance-fund disbursements of the program paid to the county in the year (yuan;
+  ``reporting.selectors.guidance_received``, as in the evaluation report);
 - ``gap_pp`` / ``rank`` — the county's growth gap to the province (pp) / rank among the province's county-level
   units for the target's indicator and the year, from the gap engine's results.
 """
@@ -24,9 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Sum
 
 from .models import Direction, Metric, Target
+from .selectors import completed_investment_as_of, guidance_received
 
 HUNDRED = Decimal(100)
 
@@ -94,8 +97,7 @@ def _year_end(year: int) -> dt.date:
 
 
 def _actuals(targets: list[Target]) -> dict[int, Decimal | None]:
-    from funds.models import Disbursement, FundKind
-    from projects.models import STAGES_NEEDING_SIGNING, CrossCountyOrder, ProgressReport, Project, ReportStatus
+    from projects.models import STAGES_NEEDING_SIGNING, CrossCountyOrder, Project
     from stats.models import GapResult
 
     by_metric: dict[str, list[Target]] = defaultdict(list)
@@ -119,16 +121,7 @@ def _actuals(targets: list[Target]) -> dict[int, Decimal | None]:
     years = {t.year for t in targets}
     # One query for the four project metrics: the projects of the targets' pairings, each with its investment
     # as of the last approved report of every year the targets name (one annotation per year).
-    done_by_year = {
-        f"done_{year}": Subquery(
-            ProgressReport.objects.filter(
-                project=OuterRef("pk"), status=ReportStatus.APPROVED, period__lte=f"{year}-12"
-            )
-            .order_by("-period")
-            .values("cumulative_investment")[:1]
-        )
-        for year in years
-    }
+    done_by_year = {f"done_{year}": completed_investment_as_of(f"{year}-12") for year in years}
     rows = list(
         Project.objects.live()
         .filter(pairing__program__in=programs, pairing__weak_county__in=counties)
@@ -180,20 +173,10 @@ def _actuals(targets: list[Target]) -> dict[int, Decimal | None]:
         actuals[target.pk] = sums.get((target.program_id, target.county_id, target.year)) or Decimal("0.00")
 
     group = by_metric.get(Metric.FUNDS_RECEIVED, [])
-    sums = {
-        (r["allocation__fund__program"], r["allocation__county"], r["paid_on__year"]): r["total"]
-        for r in Disbursement.objects.filter(
-            allocation__fund__program__in=programs,
-            allocation__fund__kind=FundKind.GUIDANCE,
-            allocation__county__in=counties,
-            paid_on__year__in=years,
-        )
-        .values("allocation__fund__program", "allocation__county", "paid_on__year")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    }
+    received = guidance_received(programs=programs, counties=counties, years=years)
     for target in group:
-        actuals[target.pk] = sums.get((target.program_id, target.county_id, target.year)) or Decimal("0.00")
+        total, _count = received.get((target.program_id, target.county_id, target.year), (Decimal("0.00"), 0))
+        actuals[target.pk] = total
 
     gap_targets = by_metric.get(Metric.GAP_PP, []) + by_metric.get(Metric.RANK, [])
     results = {

@@ -15,7 +15,7 @@ from pairing.models import Pairing, Program
 from projects.review import waiting_counts
 from stats.models import Indicator
 
-from .selectors import periods_with_results
+from .selectors import default_period, periods_with_results
 
 
 def _programs_for(access) -> list[Program]:
@@ -35,9 +35,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     programs = _programs_for(access)
     program = next((p for p in programs if p.code == request.GET.get("program")), programs[0] if programs else None)
     periods = periods_with_results(program) if program else []
-    annual = [p for p in periods if len(p) == 4]
-    default_period = annual[0] if annual else (periods[0] if periods else "")
-    period = request.GET.get("period") if request.GET.get("period") in periods else default_period
+    opening = default_period(program, periods) if program else ""
+    period = request.GET.get("period") if request.GET.get("period") in periods else opening
     has_sample = bool(program) and Pairing.objects.filter(program=program, is_sample=True).exists()
     review_waiting = None
     if program and access.role == Role.OFFICER:
@@ -54,6 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _("Chart"),
             "download": _("Download CSV"),
             "no_data": _("No data for this selection."),
+            "none_yet": _("No data yet"),
             "load_failed": _("The data could not be loaded."),
             "weak": _("Weak county"),
             "strong": _("Strong county"),

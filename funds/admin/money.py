@@ -176,7 +176,14 @@ class AllocationAdmin(BookedAdmin):
         "document_no",
         "sample_badge",
     ]
-    list_filter = ["fund__year", "fund__kind", "fund__program", SampleFilter]
+    list_filter = [
+        "fund__year",
+        "fund__kind",
+        "fund__program",
+        ("county", admin.RelatedOnlyFieldListFilter),
+        ("project__pairing", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
     search_fields = ["county__name", "=county__adcode", "project__code", "project__name", "document_no", "fund__name"]
     autocomplete_fields = ["fund", "county", "project"]
     list_select_related = ["fund", "county", "project"]
@@ -229,7 +236,12 @@ class AllocationAdmin(BookedAdmin):
 class DisbursementAdmin(BookedAdmin):
     draws_on_a_limit = True
     list_display = ["allocation", "money_amount", "paid_on", "document_no", "purpose", "sample_badge"]
-    list_filter = ["allocation__fund__year", "allocation__fund__program", SampleFilter]
+    list_filter = [
+        "allocation__fund__year",
+        "allocation__fund__program",
+        ("allocation__county", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
     search_fields = ["allocation__county__name", "=allocation__county__adcode", "document_no", "purpose"]
     autocomplete_fields = ["allocation"]
     list_select_related = ["allocation__fund", "allocation__county"]
@@ -351,7 +363,7 @@ class BondIssueInline(ServiceInline):
 class BondQuotaAdmin(BookedAdmin):
     draws_on_a_limit = True
     list_display = ["plan", "county", "money_quota", "money_issued", "money_unissued", "sample_badge"]
-    list_filter = ["plan__year", "plan__program", SampleFilter]
+    list_filter = ["plan__year", "plan__program", ("county", admin.RelatedOnlyFieldListFilter), SampleFilter]
     search_fields = ["county__name", "=county__adcode"]
     autocomplete_fields = ["plan", "county"]
     list_select_related = ["plan__program", "county"]
@@ -384,7 +396,13 @@ class BondQuotaAdmin(BookedAdmin):
 class BondIssueAdmin(BookedAdmin):
     draws_on_a_limit = True
     list_display = ["quota", "project", "money_amount", "issue_date", "term_years", "rate_pct", "sample_badge"]
-    list_filter = ["quota__plan__year", "quota__plan__program", SampleFilter]
+    list_filter = [
+        "quota__plan__year",
+        "quota__plan__program",
+        ("quota__county", admin.RelatedOnlyFieldListFilter),
+        ("project__pairing", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
     search_fields = ["quota__county__name", "=quota__county__adcode", "project__code", "project__name"]
     autocomplete_fields = ["quota", "project"]
     list_select_related = ["quota__plan", "quota__county", "project"]

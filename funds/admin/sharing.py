@@ -65,7 +65,13 @@ PAIR_FUND_INLINES = [FundContributionInline, FundInvestmentInline]
 class FundContributionAdmin(PairIndustryFundChoiceMixin, BookedAdmin):
     draws_on_a_limit = True
     list_display = ["fund", "county", "money_amount", "paid_on", "document_no", "sample_badge"]
-    list_filter = ["fund__year", "fund__program", SampleFilter]
+    list_filter = [
+        "fund__year",
+        "fund__program",
+        ("fund__pairing", admin.RelatedOnlyFieldListFilter),
+        ("county", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
     search_fields = ["county__name", "=county__adcode", "document_no", "fund__name"]
     autocomplete_fields = ["county"]
     list_select_related = ["fund", "county"]
@@ -93,7 +99,13 @@ class FundContributionAdmin(PairIndustryFundChoiceMixin, BookedAdmin):
 class FundInvestmentAdmin(PairIndustryFundChoiceMixin, BookedAdmin):
     draws_on_a_limit = True
     list_display = ["fund", "project", "money_amount", "invested_on", "document_no", "sample_badge"]
-    list_filter = ["fund__year", "fund__program", SampleFilter]
+    list_filter = [
+        "fund__year",
+        "fund__program",
+        ("fund__pairing", admin.RelatedOnlyFieldListFilter),
+        ("project__county", admin.RelatedOnlyFieldListFilter),
+        SampleFilter,
+    ]
     search_fields = ["project__code", "project__name", "document_no", "fund__name"]
     autocomplete_fields = ["project"]
     list_select_related = ["fund", "project"]

@@ -40,22 +40,24 @@ class FundFilter(filters.FilterSet):
 
 class AllocationFilter(filters.FilterSet):
     fund = IntegerFilter(field_name="fund")
+    program = ProgramCodeFilter(field_name="fund__program__code")
     county = AdcodeFilter(field_name="county")
     year = IntegerFilter(field_name="fund__year")
 
     class Meta:
         model = Allocation
-        fields = ["fund", "county", "year"]
+        fields = ["fund", "program", "county", "year"]
 
 
 class DisbursementFilter(filters.FilterSet):
     allocation = IntegerFilter(field_name="allocation")
     fund = IntegerFilter(field_name="allocation__fund")
+    program = ProgramCodeFilter(field_name="allocation__fund__program__code")
     county = AdcodeFilter(field_name="allocation__county")
 
     class Meta:
         model = Disbursement
-        fields = ["allocation", "fund", "county"]
+        fields = ["allocation", "fund", "program", "county"]
 
 
 class BondPlanFilter(filters.FilterSet):
@@ -69,21 +71,24 @@ class BondPlanFilter(filters.FilterSet):
 
 class BondQuotaFilter(filters.FilterSet):
     plan = IntegerFilter(field_name="plan")
+    program = ProgramCodeFilter(field_name="plan__program__code")
     county = AdcodeFilter(field_name="county")
 
     class Meta:
         model = BondQuota
-        fields = ["plan", "county"]
+        fields = ["plan", "program", "county"]
 
 
 class BondIssueFilter(filters.FilterSet):
     quota = IntegerFilter(field_name="quota")
+    program = ProgramCodeFilter(field_name="quota__plan__program__code")
     county = AdcodeFilter(field_name="quota__county")
     project = IntegerFilter(field_name="project")
+    pairing = IntegerFilter(field_name="project__pairing")
 
     class Meta:
         model = BondIssue
-        fields = ["quota", "county", "project"]
+        fields = ["quota", "program", "county", "project", "pairing"]
 
 
 class RewardRunFilter(filters.FilterSet):

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api.fields import MoneySerializerField, SlugRelatedField
+from common.api.fields import MoneySerializerField, SlugRelatedField, in_yuan, money_kwargs
 from common.money import MoneyField
 from funds.models import (
     Allocation,
@@ -32,7 +32,7 @@ _money = MoneyField()
 
 def money_input(**kwargs) -> serializers.DecimalField:
     """Yuan as a decimal string (or number) with at most two decimals."""
-    return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
+    return serializers.DecimalField(**money_kwargs(kwargs))
 
 
 class CountyField(SlugRelatedField):
@@ -301,6 +301,7 @@ class RewardRunSerializer(serializers.ModelSerializer):
             "edits",
             "participants",
         ]
+        extra_kwargs = {"cap": {"help_text": in_yuan(RewardRun._meta.get_field("cap").help_text)}}
         read_only_fields = fields
 
     def _liaison_county(self) -> str | None:

@@ -4,7 +4,7 @@ ledger. The input serializers only parse and check shapes; the rules are the ser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from common.api.fields import SlugRelatedField
+from common.api.fields import SlugRelatedField, money_kwargs
 from common.money import MoneyField
 from funds.models import Fund, FundContribution, FundInvestment, ParkLedgerEntry, ParkLedgerShare
 from pairing.api.serializers import RegionRefSerializer
@@ -16,7 +16,7 @@ _money = MoneyField()
 
 def money_input(**kwargs) -> serializers.DecimalField:
     """Yuan as a decimal string (or number) with at most two decimals."""
-    return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
+    return serializers.DecimalField(**money_kwargs(kwargs))
 
 
 def _document_no() -> serializers.CharField:

@@ -18,6 +18,7 @@ from rest_framework.filters import OrderingFilter
 from accounts.access import pairing_q
 from accounts.api import ScopedQuerysetMixin
 from accounts.models import Role
+from common.api.fields import money_kwargs
 from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
 from common.api.viewsets import ServiceCreateViewSet
 from common.money import MoneyField
@@ -35,7 +36,7 @@ _money = MoneyField()
 
 
 def _money_input(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
+    return serializers.DecimalField(**money_kwargs(kwargs))
 
 
 class CountyField(serializers.SlugRelatedField):

@@ -19,6 +19,7 @@ from rest_framework.viewsets import GenericViewSet
 from accounts.access import access_for, pairing_q
 from accounts.api import ScopedQuerysetMixin
 from accounts.models import Role
+from common.api.fields import money_kwargs
 from common.api.filters import AdcodeFilter, IntegerFilter, ProgramCodeFilter
 from common.money import MoneyField
 from projects.models import ProblemCategory, ProgressReport, Project, ReportStatus, Stage
@@ -54,7 +55,7 @@ def etag_of(report: ProgressReport) -> str:
 
 
 def _money_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=_money.max_digits, decimal_places=_money.decimal_places, **kwargs)
+    return serializers.DecimalField(**money_kwargs(kwargs))
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):
@@ -151,13 +152,14 @@ class CommentSerializer(serializers.Serializer):
 class ProgressReportFilter(filters.FilterSet):
     project = IntegerFilter(field_name="project")
     program = ProgramCodeFilter(field_name="project__pairing__program__code")
+    pairing = IntegerFilter(field_name="project__pairing")
     county = AdcodeFilter(field_name="project__county")
     period = filters.CharFilter(field_name="period")
     status = filters.ChoiceFilter(choices=ReportStatus.choices)
 
     class Meta:
         model = ProgressReport
-        fields = ["project", "program", "county", "period", "status"]
+        fields = ["project", "program", "pairing", "county", "period", "status"]
 
 
 IF_MATCH = OpenApiParameter(

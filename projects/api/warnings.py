@@ -14,7 +14,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from accounts.access import pairing_q
 from accounts.api import ScopedQuerysetMixin
-from common.api.filters import BIGINT_MAX, AdcodeFilter, ProgramCodeFilter
+from common.api.filters import BIGINT_MAX, AdcodeFilter, IntegerFilter, ProgramCodeFilter
 from projects.models import ProjectWarning, WarningColour
 
 SEVERITY_ORDER = Case(
@@ -69,11 +69,12 @@ class ProjectWarningSerializer(serializers.ModelSerializer):
 class ProjectWarningFilter(filters.FilterSet):
     colour = filters.MultipleChoiceFilter(choices=WarningColour.choices, label=_("Colour (repeat for several)"))
     program = ProgramCodeFilter(field_name="project__pairing__program__code")
+    pairing = IntegerFilter(field_name="project__pairing")
     county = AdcodeFilter(field_name="project__county", label=_("Location county adcode"))
 
     class Meta:
         model = ProjectWarning
-        fields = ["colour", "program", "county"]
+        fields = ["colour", "program", "pairing", "county"]
 
 
 @extend_schema(tags=["projects"])

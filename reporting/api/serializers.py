@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from common.api.fields import MoneySerializerField, SlugRelatedField
+from common.api.fields import MoneySerializerField, SlugRelatedField, in_yuan
 from pairing.models import Program
 from reporting.models import Target
 from reporting.targets import TargetProgress, targets_progress
@@ -202,6 +202,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "title",
             "is_sample",
         ]
+        extra_kwargs = {"threshold": {"help_text": in_yuan(Target._meta.get_field("threshold").help_text)}}
         read_only_fields = fields
 
     def _progress(self, target: Target) -> TargetProgress:

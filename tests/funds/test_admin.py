@@ -85,7 +85,7 @@ def test_allocation_exceeding_the_fund_is_refused_and_nothing_saved(officer_clie
         {
             "fund": fund.pk,
             "county": pairing_a.weak_county.pk,
-            "amount": "200000000.01",
+            "amount": "20000.000001",  # 万元: ¥200,000,000.01
             "allocated_on": "2025-03-01",
         },
     )
@@ -101,7 +101,7 @@ def test_allocation_exceeding_the_fund_is_refused_and_nothing_saved(officer_clie
 def test_allocation_within_the_fund_is_booked_on_the_fund(officer_client, fund, pairing_a):
     response = officer_client.post(
         url(Allocation, "add"),
-        {"fund": fund.pk, "county": pairing_a.weak_county.pk, "amount": "5000000", "allocated_on": "2025-03-01"},
+        {"fund": fund.pk, "county": pairing_a.weak_county.pk, "amount": "500", "allocated_on": "2025-03-01"},
     )
 
     assert response.status_code == 302
@@ -114,7 +114,7 @@ def test_allocation_within_the_fund_is_booked_on_the_fund(officer_client, fund, 
 def test_allocation_to_a_strong_county_is_refused(officer_client, fund, pairing_a):
     response = officer_client.post(
         url(Allocation, "add"),
-        {"fund": fund.pk, "county": pairing_a.strong_county.pk, "amount": "100", "allocated_on": "2025-03-01"},
+        {"fund": fund.pk, "county": pairing_a.strong_county.pk, "amount": "0.01", "allocated_on": "2025-03-01"},
     )
 
     assert "county" in response.context["adminform"].form.errors
@@ -145,7 +145,7 @@ def test_booked_entries_cannot_be_deleted(officer_client, dataset):
 
 def test_disbursement_beyond_the_allocation_is_refused(officer_client, dataset):
     response = officer_client.post(
-        url(Disbursement, "add"), {"allocation": dataset.pk, "amount": "20000000.01", "paid_on": "2025-05-01"}
+        url(Disbursement, "add"), {"allocation": dataset.pk, "amount": "2,000.000001", "paid_on": "2025-05-01"}
     )
 
     assert "amount" in response.context["adminform"].form.errors
@@ -174,7 +174,7 @@ def quota_rows(plan: BondPlan, *rows: tuple[str, str]) -> dict:
 def test_quotas_added_in_the_plan_go_through_the_service(officer_client, plan, pairing_a, pairing_b):
     response = officer_client.post(
         url(BondPlan, "change", plan.pk),
-        quota_rows(plan, (pairing_a.weak_county.pk, "300000000"), (pairing_b.weak_county.pk, "200000000")),
+        quota_rows(plan, (pairing_a.weak_county.pk, "30000"), (pairing_b.weak_county.pk, "20000")),
     )
 
     assert response.status_code == 302
@@ -186,7 +186,7 @@ def test_quotas_added_in_the_plan_go_through_the_service(officer_client, plan, p
 def test_quotas_that_fit_alone_but_not_together_are_refused(officer_client, plan, pairing_a, pairing_b):
     response = officer_client.post(
         url(BondPlan, "change", plan.pk),
-        quota_rows(plan, (pairing_a.weak_county.pk, "1500000000"), (pairing_b.weak_county.pk, "600000000")),
+        quota_rows(plan, (pairing_a.weak_county.pk, "150000"), (pairing_b.weak_county.pk, "60000")),
     )
 
     assert response.status_code == 200
@@ -199,7 +199,7 @@ def test_quotas_that_fit_alone_but_not_together_are_refused(officer_client, plan
 
 def test_adding_a_fund_through_the_service_names_it(officer_client, program):
     response = officer_client.post(
-        url(Fund, "add"), {"program": program.pk, "year": "2026", "kind": "guidance", "total": "200000000"}
+        url(Fund, "add"), {"program": program.pk, "year": "2026", "kind": "guidance", "total": "20000"}
     )
 
     assert response.status_code == 302
@@ -208,7 +208,7 @@ def test_adding_a_fund_through_the_service_names_it(officer_client, program):
 
 def test_second_guidance_fund_for_a_year_is_refused(officer_client, fund, program):
     response = officer_client.post(
-        url(Fund, "add"), {"program": program.pk, "year": "2025", "kind": "guidance", "total": "1"}
+        url(Fund, "add"), {"program": program.pk, "year": "2025", "kind": "guidance", "total": "0.0001"}
     )
 
     assert "year" in response.context["adminform"].form.errors

@@ -73,7 +73,7 @@ def test_lists_show_amounts_in_wan(officer_client, dataset):
 def test_contribution_over_the_fund_is_refused_and_nothing_saved(officer_client, fund, pairing_a):
     response = officer_client.post(
         url(FundContribution, "add"),
-        {"fund": fund.pk, "county": pairing_a.weak_county.pk, "amount": "100000000.01", "paid_on": "2025-03-01"},
+        {"fund": fund.pk, "county": pairing_a.weak_county.pk, "amount": "10000.000001", "paid_on": "2025-03-01"},
     )
 
     assert response.status_code == 200
@@ -86,7 +86,7 @@ def test_contribution_over_the_fund_is_refused_and_nothing_saved(officer_client,
 def test_contribution_is_booked_on_the_fund(officer_client, fund, pairing_a):
     response = officer_client.post(
         url(FundContribution, "add"),
-        {"fund": fund.pk, "county": pairing_a.strong_county.pk, "amount": "5000000", "paid_on": "2025-03-01"},
+        {"fund": fund.pk, "county": pairing_a.strong_county.pk, "amount": "500", "paid_on": "2025-03-01"},
     )
 
     assert response.status_code == 302
@@ -109,7 +109,7 @@ def test_booked_entries_cannot_be_deleted_or_changed(officer_client, dataset):
 
     officer_client.post(
         url(FundContribution, "change", contribution.pk),
-        {"amount": "1.00", "document_no": "改", "paid_on": "2024-01-01"},
+        {"amount": "0.0001", "document_no": "改", "paid_on": "2024-01-01"},
     )
 
     assert officer_client.get(url(FundContribution, "delete", contribution.pk)).status_code == 403
@@ -121,7 +121,7 @@ def test_booked_entries_cannot_be_deleted_or_changed(officer_client, dataset):
 def test_park_ledger_is_recorded_with_its_shares_by_the_officer(officer_client, park, officer):
     response = officer_client.post(
         url(ParkLedgerEntry, "add"),
-        {"park": park.pk, "period": "2025-06", "tax": "1000000.01", "output": "0.01", "note": "上半年"},
+        {"park": park.pk, "period": "2025-06", "tax": "100.000001", "output": "0.000001", "note": "上半年"},
     )
 
     assert response.status_code == 302
@@ -139,7 +139,7 @@ def test_park_ledger_with_shares_not_summing_to_100_is_refused(officer_client, p
     park.partners.filter(county="370405").update(output_share_pct=Decimal("49.99"))
 
     response = officer_client.post(
-        url(ParkLedgerEntry, "add"), {"park": park.pk, "period": "2025", "tax": "100", "output": "100"}
+        url(ParkLedgerEntry, "add"), {"park": park.pk, "period": "2025", "tax": "0.01", "output": "0.01"}
     )
 
     assert response.status_code == 200

@@ -104,7 +104,9 @@ def test_changelist_add_and_change_pages_open(officer_client, dataset, model):
 def test_project_list_shows_money_in_wan(officer_client, dataset):
     html = officer_client.get(url(Project, "changelist")).content.decode()
 
-    assert '<td class="field-money_planned_investment"><span class="money">15,000.00 万元</span></td>' in html
+    # One unit per column, named in its header (the page must fit at 1440 px)
+    assert '<td class="field-money_planned_investment"><span class="money">15,000.00</span></td>' in html
+    assert "Planned investment (10k yuan)" in html
 
 
 def test_project_list_sorts_by_planned_investment(officer_client, dataset, pairing_a):
@@ -139,7 +141,7 @@ def test_adding_a_project_opens_its_stage_log_with_the_officer(officer_client, p
             "code": "TEZ-010",
             "name": "智能制造项目",
             "category": "transfer",
-            "planned_investment": "80000000.00",
+            "planned_investment": "8000",  # 万元
             "stage": Stage.SIGNED,
             "signed_date": "2025-04-01",
         },
@@ -160,7 +162,7 @@ def test_adding_a_signed_project_without_signing_date_is_refused(officer_client,
             "code": "TEZ-011",
             "name": "缺签约日期的项目",
             "category": "transfer",
-            "planned_investment": "1000.00",
+            "planned_investment": "0.1",
             "stage": Stage.SIGNED,
         },
     )

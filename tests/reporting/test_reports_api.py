@@ -35,7 +35,8 @@ from funds.factories import BondPlanFactory, FundFactory
 from funds.services import bond_issue_create, bond_quota_assign
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 from projects.cooperation import cross_county_order_create
-from projects.models import Health, ProjectWarning, Stage
+from projects.factories import ProgressReportFactory
+from projects.models import Health, Project, ProjectWarning, ReportStatus, Stage
 from projects.warnings import warnings_refresh
 from reporting.boundaries import centre_points
 from reporting.factories import TargetFactory
@@ -62,6 +63,7 @@ ENDPOINTS = {
     "trends": {"program": PROGRAM},
     "funnel": {"program": PROGRAM},
 }
+REVIEWED = dt.datetime(2025, 10, 5, 9, 0, tzinfo=dt.UTC)
 RECENT = dt.date(2025, 9, 20)  # signed a month before the warnings day: no report owed yet
 
 
@@ -120,7 +122,6 @@ def world(program, pairing_a, pairing_b, liaison_a, liaison_b, officer):
         planned_production=dt.date(2026, 2, 1),
     )
     warnings_refresh(today=WARNINGS_DAY)
-
     county_a, county_b = pairing_a.weak_county, pairing_b.weak_county
     fund = FundFactory(program=program, year=2025, total=money("200000000.00"))
     paid(
@@ -186,6 +187,23 @@ def get(client: APIClient, endpoint: str, params: dict | None = None):
     return client.get(f"{REPORTS}{endpoint}/", ENDPOINTS[endpoint] if params is None else params)
 
 
+@pytest.fixture
+def approved(world):
+    """The world's completed investment reported: as of a period it is each project's last approved report by then
+    (``reporting.selectors.completed_investment_as_of``), here September 2025's."""
+    for project in Project.objects.filter(completed_investment__gt=0):
+        ProgressReportFactory(
+            project=project,
+            period="2025-09",
+            cumulative_investment=project.completed_investment,
+            status=ReportStatus.APPROVED,
+            submitted_at=REVIEWED,
+            first_submitted_at=REVIEWED,
+            reviewed_at=REVIEWED,
+        )
+    return world
+
+
 # --- Who may read ----------------------------------------------------------------------------------------------------
 
 
@@ -214,7 +232,7 @@ def stages(body: dict) -> dict[str, int]:
     return {row["stage"]: row["count"] for row in body["projects"]["by_stage"]}
 
 
-def test_program_summary_for_the_provincial_roles_covers_the_whole_program(world, clients):
+def test_program_summary_for_the_provincial_roles_covers_the_whole_program(world, approved, clients):
     gdp_summary = clients["officer"].get("/api/v1/gaps/summary/", {"program": PROGRAM, "period": "2025"}).json()
     for persona in PROVINCIAL:
         response = get(clients[persona], "program-summary")
@@ -308,7 +326,7 @@ def test_the_warnings_counted_are_the_stored_colours(world, clients):
     ],
 )
 def test_program_summary_for_a_liaison_covers_their_pairings_and_money_paid_to_their_county(
-    world, clients, persona, expected
+    world, approved, clients, persona, expected
 ):
     body = get(clients[persona], "program-summary").json()
 
@@ -758,3 +776,77 @@ def test_completed_investment_targets_in_the_list_read_the_approved_reports(
     row = rows_by_id(clients["liaison_a"].get(TARGETS))[target.pk]
 
     assert (row["actual"], row["met"], row["progress_pct"]) == ("12000000.0000", False, "50.0000")
+
+
+# --- One figure, one meaning: the cards, the targets and the evaluation report -----------------------------------
+
+
+def test_completed_investment_on_the_card_is_as_of_the_period_not_the_project_s_latest_figure(
+    world, approved, clients, pairing_a, liaison_a, officer
+):
+    # Given a project whose September 2025 report said 10M and whose March 2026 report, approved, says 60M
+    project = pairing_a.projects.get(stage=Stage.STARTED)
+    report_file(project, "2026-03", "60000000.00", liaison=liaison_a, reviewer=officer)
+    project.refresh_from_db()
+    assert project.completed_investment == Decimal("60000000.00")
+
+    # When the cards are read for 2025, 2025-09, 2026 and 2024
+    def completed(period: str) -> str:
+        return get(clients["officer"], "program-summary", {"program": PROGRAM, "period": period}).json()["projects"][
+            "completed_investment"
+        ]
+
+    # Then each year counts what was approved by its last month: 2025 is unchanged by the 2026 report
+    assert completed("2025") == "215000000.25"
+    assert completed("2025-09") == "215000000.25"
+    assert completed("2026") == "265000000.25"
+    assert completed("2024") == "0.00"
+
+
+def test_the_card_the_targets_and_the_evaluation_report_state_the_same_completed_investment_and_guidance_received(
+    world, approved, clients, program, pairing_a, pairing_b, liaison_a, officer
+):
+    from reporting.evaluation import evaluation_figures
+
+    # Given a later report (2026) that the 2025 figures must ignore, and targets on both figures for both counties
+    report_file(
+        pairing_a.projects.get(stage=Stage.STARTED), "2026-03", "60000000.00", liaison=liaison_a, reviewer=officer
+    )
+    targets = [
+        TargetFactory(program=program, county=pairing.weak_county, year=2025, metric=metric, target=Decimal("1"))
+        for pairing in (pairing_a, pairing_b)
+        for metric in (Metric.COMPLETED_INVESTMENT, Metric.FUNDS_RECEIVED)
+    ]
+
+    # When the card, the targets' actuals and the report's figures are read for 2025
+    card = get(clients["officer"], "program-summary", {"program": PROGRAM, "period": "2025"}).json()
+    actuals = {row["id"]: Decimal(row["actual"]) for row in clients["officer"].get(TARGETS).json()["results"]}
+    figures = evaluation_figures(program=program, year=2025)
+
+    # Then they agree to the fen
+    def target_total(metric: str) -> Decimal:
+        return sum((actuals[t.pk] for t in targets if t.metric == metric), Decimal(0))
+
+    completed = Decimal(card["projects"]["completed_investment"])
+    assert completed == Decimal("215000000.25")
+    assert Decimal(figures["projects"]["completed_investment"]) == completed
+    assert target_total(Metric.COMPLETED_INVESTMENT) == completed
+    received = Decimal(figures["money"]["guidance_received"])
+    assert received == Decimal("23000000.00")
+    assert target_total(Metric.FUNDS_RECEIVED) == received
+
+
+def test_the_dashboard_opens_on_the_latest_year_with_statistics_and_money_not_an_empty_new_year(db):
+    from reporting.selectors import default_period
+
+    # Given statistics for 2024-2026 and money only up to 2025
+    program = ProgramFactory(code="sd-periods")
+    periods = ["2026-09", "2026", "2025", "2024"]
+    assert default_period(program, periods) == "2026"  # no money at all: the latest year with statistics
+
+    FundFactory(program=program, year=2025, total=money("200000000.00"))
+
+    # Then it opens on 2025, not on 2026 whose cards would all be empty
+    assert default_period(program, periods) == "2025"
+    assert default_period(program, ["2026-03"]) == "2026-03"
+    assert default_period(program, []) == ""

@@ -145,7 +145,15 @@
 
   // --- Cards -------------------------------------------------------------------------------------------------------
 
+  // A card whose figure has nothing behind it says so ("暂无数据") rather than showing a zero.
   function card(label, value, detail, tone) {
+    if (value === null) {
+      return el("article", { class: "card card-empty", "data-empty": "true" }, [
+        el("h3", { text: label }),
+        el("p", { class: "value", text: T.none_yet }),
+        el("p", { class: "detail", text: "" }),
+      ]);
+    }
     return el("article", { class: "card" + (tone ? " card-" + tone : "") }, [
       el("h3", { text: label }),
       el("p", { class: "value", text: value }),
@@ -159,20 +167,22 @@
       const s = await get("reports/program-summary/", { program: cfg.program, period: cfg.period });
       const stageText = s.projects.by_stage.map((row) => `${row.label} ${row.count}`).join(" · ");
       const gdp = s.gdp;
+      const nothing = (value) => num(value) === null || num(value) === 0;
+      const hasFund = !nothing(s.guidance_fund.total) || !nothing(s.guidance_fund.disbursed);
       box.replaceChildren(
         card(T.cards.pairings, String(s.pairings.active), T.cards.pairings_detail
           .replace("%(documented)s", s.pairings.documented).replace("%(sample)s", s.pairings.sample)),
         card(T.cards.weak_counties, String(s.weak_counties), ""),
-        card(T.cards.projects, String(s.projects.total), stageText),
-        card(T.cards.investment, money(s.projects.completed_investment),
+        card(T.cards.projects, s.projects.total ? String(s.projects.total) : null, stageText),
+        card(T.cards.investment, s.projects.total ? money(s.projects.completed_investment) : null,
           T.cards.investment_detail.replace("%(planned)s", money(s.projects.planned_investment))),
-        card(T.cards.fund, money(s.guidance_fund.disbursed),
+        card(T.cards.fund, hasFund ? money(s.guidance_fund.disbursed) : null,
           T.cards.fund_detail.replace("%(total)s", money(s.guidance_fund.total)).replace("%(used)s", pct(s.guidance_fund.used_pct))),
-        card(T.cards.bonds, money(s.bonds.issued), T.cards.bonds_detail.replace("%(quota)s", money(s.bonds.quota))),
-        card(T.cards.orders, money(s.orders.amount), T.cards.orders_detail.replace("%(count)s", s.orders.count)),
+        card(T.cards.bonds, nothing(s.bonds.quota) && nothing(s.bonds.issued) ? null : money(s.bonds.issued), T.cards.bonds_detail.replace("%(quota)s", money(s.bonds.quota))),
+        card(T.cards.orders, s.orders.count ? money(s.orders.amount) : null, T.cards.orders_detail.replace("%(count)s", s.orders.count)),
         card(T.cards.warnings, `${s.warnings.red} / ${s.warnings.yellow}`,
           T.cards.warnings_detail.replace("%(blue)s", s.warnings.blue), s.warnings.red ? "red" : ""),
-        card(T.cards.gdp, gdp.group_growth_pct === null ? "—" : pct(gdp.group_growth_pct),
+        card(T.cards.gdp, gdp.group_growth_pct === null ? null : pct(gdp.group_growth_pct),
           gdp.gap_pp === null ? "" : T.cards.gdp_detail.replace("%(province)s", pct(gdp.province_growth_pct))
             .replace("%(gap)s", pp(gdp.gap_pp)).replace("%(covered)s", gdp.members_covered)
             .replace("%(total)s", gdp.members_total)),
@@ -371,10 +381,23 @@
         series: series("gap_pp", oneDecimal),
       }),
     });
+    // A year without a rank (no figure, or not ranked) is left out of the rank chart, never drawn as a rank.
+    const ranked = (v) => (num(v) === null || num(v) < 1 ? null : num(v));
+    const rankPeriods = periods.filter((period) => rows.some((r) => r.period === period && ranked(r.rank) !== null));
+    const rankSeries = counties.map(([code, name]) => ({
+      name: name,
+      type: "line",
+      connectNulls: true,
+      data: rankPeriods.map((period) => {
+        const row = rows.find((r) => r.county === code && r.period === period);
+        return row ? ranked(row.rank) : null;
+      }),
+    }));
     fill("rank-trend", {
-      rows: rows,
+      rows: rows.filter((r) => ranked(r.rank) !== null),
       columns: columns,
       option: Object.assign({}, base, {
+        xAxis: { type: "category", data: rankPeriods },
         yAxis: {
           type: "value",
           name: T.rank,
@@ -382,7 +405,7 @@
           min: (extent) => Math.max(1, extent.min - 5),
           max: (extent) => extent.max + 5,
         },
-        series: series("rank", (v) => v),
+        series: rankSeries,
       }),
     });
   }
@@ -420,7 +443,7 @@
 
   function metricValue(value, row) {
     if (num(value) === null) return "—";
-    if (row.unit === "yuan") return money(value);
+    if (row.unit === "yuan") return grouped(num(value) / 1e4, 2) + " " + T.wan; // a table column: one unit down it
     if (row.unit === "count" || row.unit === "rank") return grouped(num(value), 0);
     return grouped(num(value), 1);
   }

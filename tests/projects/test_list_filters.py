@@ -1,0 +1,100 @@
+"""Every list of projects, reports, warnings and money narrows by program, pairing and county: in the admin (list
+filters) and in the API (query parameters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from funds.factories import FundFactory
+from funds.services import allocation_create, disbursement_create
+from projects.factories import ProgressReportFactory, ProjectFactory
+from projects.models import ReportStatus
+from projects.warnings import warnings_refresh
+
+pytestmark = pytest.mark.django_db
+SUBMITTED = dt.datetime(2025, 10, 3, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def two_pairings(program, pairing_a, pairing_b):
+    projects = {}
+    for pairing in (pairing_a, pairing_b):
+        project = ProjectFactory(pairing=pairing, signed_date=dt.date(2025, 1, 10))
+        ProgressReportFactory(
+            project=project,
+            period="2025-09",
+            status=ReportStatus.SUBMITTED,
+            submitted_at=SUBMITTED,
+            first_submitted_at=SUBMITTED,
+        )
+        projects[pairing.pk] = project
+    warnings_refresh(today=dt.date(2025, 10, 20))
+    fund = FundFactory(program=program, year=2025, total=Decimal("200000000.00"))
+    for pairing in (pairing_a, pairing_b):
+        allocation = allocation_create(
+            fund=fund, county=pairing.weak_county, amount=Decimal("1000000.00"), allocated_on=dt.date(2025, 2, 1)
+        )
+        disbursement_create(allocation=allocation, amount=Decimal("500000.00"), paid_on=dt.date(2025, 3, 1))
+    return projects
+
+
+def ids(response) -> list:
+    assert response.status_code == 200, response.content
+    return [row.get("id", row.get("project")) for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "param"),
+    [
+        ("/api/v1/progress-reports/", "pairing"),
+        ("/api/v1/warnings/", "pairing"),
+    ],
+)
+def test_reports_and_warnings_narrow_by_pairing(officer_client, two_pairings, pairing_a, endpoint, param):
+    everything = ids(officer_client.get(endpoint))
+    mine = ids(officer_client.get(endpoint, {param: pairing_a.pk}))
+
+    assert len(everything) == 2
+    assert len(mine) == 1
+
+
+@pytest.mark.parametrize("endpoint", ["/api/v1/allocations/", "/api/v1/disbursements/"])
+def test_money_narrows_by_program_and_county(officer_client, two_pairings, pairing_a, endpoint):
+    assert len(ids(officer_client.get(endpoint, {"program": "sd-test"}))) == 2
+    assert ids(officer_client.get(endpoint, {"program": "other"})) == []
+    assert len(ids(officer_client.get(endpoint, {"county": pairing_a.weak_county_id}))) == 1
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("/admin/projects/project/", "pairing__id__exact"),
+        ("/admin/projects/progressreport/", "project__pairing__id__exact"),
+        ("/admin/projects/projectwarning/", "project__pairing__id__exact"),
+    ],
+)
+def test_admin_lists_narrow_by_pairing(client, officer, two_pairings, pairing_a, page, query):
+    client.force_login(officer)
+    response = client.get(page, {query: pairing_a.pk})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("/admin/projects/project/", "county__adcode__exact"),
+        ("/admin/funds/allocation/", "county__adcode__exact"),
+        ("/admin/funds/disbursement/", "allocation__county__adcode__exact"),
+    ],
+)
+def test_admin_lists_narrow_by_county(client, officer, two_pairings, pairing_a, page, query):
+    client.force_login(officer)
+    response = client.get(page, {query: pairing_a.weak_county_id})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
