@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +19,10 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from common.exports import spreadsheet_text
+from common.exports import SheetColumn, report_row, report_sheet
 from common.money import WAN
 
 from .models import BondPlan, Fund, FundKind
@@ -44,19 +42,13 @@ PERCENT_FORMAT = "0.00%"
 DATE_FORMAT = "yyyy-mm-dd"
 RATE_PLACES = Decimal("0.00000001")
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-TOTAL_FONT = Font(bold=True)
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 FLAG_FILL = PatternFill("solid", fgColor="FCE4D6")
 TOTAL_LABEL = "合计"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: int
-    number_format: str | None = None
+# The report workbooks' look is common.exports' (one header, total and width rule for every workbook).
+Column = SheetColumn
+add_sheet = report_sheet
 
 
 def yuan_col(header: str) -> Column:
@@ -76,40 +68,11 @@ def fraction(rate_pct: Decimal | None) -> Decimal | None:
     return None if rate_pct is None else (rate_pct / 100).quantize(RATE_PLACES)
 
 
-def _display_width(text: str) -> int:
-    # CJK characters take two columns in Excel's default fonts.
-    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
-
-
-def add_sheet(workbook: Workbook, title: str, columns: Sequence[Column]) -> Worksheet:
-    """A sheet with a bold, frozen header row and widths that fit the headers."""
-    sheet = workbook.create_sheet(title)
-    sheet.append([column.header for column in columns])
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(index)].width = max(column.width, _display_width(column.header) + 2)
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
 def add_row(
     sheet: Worksheet, columns: Sequence[Column], values: Sequence[Any], *, total: bool = False, flag: bool = False
 ) -> None:
-    # Names, purposes and document numbers are typed by people: text that would run as a formula is escaped.
-    sheet.append([spreadsheet_text(value) for value in values])
-    row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index)
-        if column.number_format and cell.value is not None:
-            cell.number_format = column.number_format
-        if total:
-            cell.font = TOTAL_FONT
-            cell.fill = TOTAL_FILL
-        elif flag:
-            cell.fill = FLAG_FILL
+    """A row of a funds workbook; a flagged row (an issue or quota needing attention) is tinted."""
+    report_row(sheet, columns, values, total=total, fill=FLAG_FILL if flag else None)
 
 
 def new_workbook() -> Workbook:
