@@ -100,3 +100,8 @@ def report_attachments_for(user) -> QuerySet[ReportAttachment]:
         user,
         lambda county: pairing_q(county, "report__project__pairing__"),
     )
+
+
+def programs_with_live_projects() -> list[int]:
+    """The programs whose projects a daily refresh classifies (the nightly job's one task per program), by key."""
+    return sorted(set(Project.objects.live().order_by().values_list("pairing__program_id", flat=True).distinct()))

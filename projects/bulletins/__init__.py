@@ -44,6 +44,8 @@ from .figures import (
 )
 from .services import (
     bulletin_generate,
+    bulletin_month,
+    bulletin_programs,
     bulletins_generate_monthly,
 )
 from .workbook import (
@@ -100,7 +102,9 @@ __all__ = [
     "bulletin_figures",
     "bulletin_filename",
     "bulletin_generate",
+    "bulletin_month",
     "bulletin_period_check",
+    "bulletin_programs",
     "bulletin_workbook",
     "bulletin_workbook_bytes",
     "bulletins_generate_monthly",

@@ -69,11 +69,21 @@ def _month_span(period: str) -> tuple[dt.date, dt.date]:
     return first, add_months(first, 1) - dt.timedelta(days=1)
 
 
-def bulletins_generate_monthly(*, today: dt.date | None = None) -> list[Bulletin]:
-    """Last month's bulletin of every program running in that month (what the scheduled job does on the 1st).
-    Each program's bulletin is its own transaction; running it twice replaces the bulletins with equal ones."""
-    today = today or timezone.localdate()
-    period = month_before(month_of(today))
+def bulletin_month(today: dt.date) -> str:
+    """The month the scheduled bulletins of ``today`` are about: the one before."""
+    return month_before(month_of(today))
+
+
+def bulletin_programs(period: str) -> list[Program]:
+    """The programs running during month ``period``, by code: each gets that month's bulletin."""
     first, last = _month_span(period)
-    programs = Program.objects.filter(start_date__lte=last).exclude(end_date__lt=first).order_by("code")
-    return [bulletin_generate(program=program, period=period, today=today) for program in programs]
+    return list(Program.objects.filter(start_date__lte=last).exclude(end_date__lt=first).order_by("code"))
+
+
+def bulletins_generate_monthly(*, today: dt.date | None = None) -> list[Bulletin]:
+    """Last month's bulletin of every program running in that month (what the scheduled job does on the 1st, one
+    task per program). Each program's bulletin is its own transaction; running it twice replaces the bulletins with
+    equal ones."""
+    today = today or timezone.localdate()
+    period = bulletin_month(today)
+    return [bulletin_generate(program=program, period=period, today=today) for program in bulletin_programs(period)]

@@ -20,6 +20,7 @@ from pairing.models import Program
 from ..models import (
     Health,
     ProgressReport,
+    Project,
     ProjectWarning,
     WarningChange,
     WarningColour,
@@ -81,6 +82,23 @@ def _rewrite_warnings(rows: Sequence[ProjectWarning]) -> None:
             )
 
 
+def _lock(program: Program | None, project_id: int | None) -> None:
+    """A run of every program holds the refresh's lock alone; a run of one program (or one project) shares it and
+    holds its program's lock alone. So runs of two programs go together, and a run never overlaps another over the
+    same projects."""
+    if connection.vendor != "postgresql":
+        return
+    program_id = program.pk if program is not None else None
+    if program_id is None and project_id is not None:
+        program_id = Project.objects.filter(pk=project_id).values_list("pairing__program_id", flat=True).first()
+    with connection.cursor() as cursor:
+        if program_id is None and project_id is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WARNINGS_LOCK_KEY])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [WARNINGS_LOCK_KEY])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WARNINGS_LOCK_KEY, program_id or 0])
+
+
 @transaction.atomic
 def warnings_refresh(
     *, today: dt.date | None = None, program: Program | None = None, project_id: int | None = None
@@ -90,15 +108,14 @@ def warnings_refresh(
     A row is written only when its colour, reasons or day checked differ; a change of colour (the first
     classification included, from "") is recorded in ``WarningChange``. Run twice on the same day, the second run
     writes nothing. A row already checked on a later day than ``today`` is left alone, so a delayed run cannot
-    overwrite a newer result. Runs in one transaction under an advisory lock on PostgreSQL, so two runs at once take
-    turns. Projects are read in batches of ``REFRESH_BATCH`` in key order: a constant number of queries per batch,
-    and rows whose colour and reasons are unchanged get their new day in one ``UPDATE`` per batch. ``project_id``
-    narrows the run to that one project (``project_warning_refresh``).
+    overwrite a newer result. Runs in one transaction under advisory locks on PostgreSQL (``_lock``), so two runs
+    over the same projects take turns, while runs of different programs (the nightly job's one task per program) go
+    side by side. Projects are read in batches of ``REFRESH_BATCH`` in key order: a constant number of queries per
+    batch, and rows whose colour and reasons are unchanged get their new day in one ``UPDATE`` per batch.
+    ``project_id`` narrows the run to that one project (``project_warning_refresh``).
     """
     today = today or timezone.localdate()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WARNINGS_LOCK_KEY])
+    _lock(program, project_id)
 
     projects = projects_for_warnings(program, project_id)
     rules: dict[int, WarningRules] = {}
