@@ -583,6 +583,87 @@ def measure_jobs(timeout: float) -> None:
     record("gap recompute on an empty results table", seconds, 10, "s", output[-80:])
 
 
+def _wait_until(done, *, timeout: float) -> float | None:
+    """Seconds until ``done()`` holds, polled twice a second; None past ``timeout``."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if done():
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    return None
+
+
+def measure_fanout(timeout: float) -> None:
+    """The nightly jobs as the schedule runs them (``fan_out=True``): one task per program (warnings, bulletins) or
+    per province (the gap recompute), served by a Celery worker (REDIS_URL's broker) with one, then two worker
+    processes. Each job is timed from the moment it is queued until the database holds its whole result."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from projects.bulletins import bulletin_month, bulletin_programs
+    from projects.models import Bulletin, ProjectWarning
+    from projects.tasks import monthly_bulletins_task, warnings_refresh_task
+    from stats.models import GapResult
+    from stats.tasks import recompute_growth_gaps_task
+
+    if not os.environ.get("REDIS_URL"):
+        print("fanout: set REDIS_URL (a Redis database of its own) to measure the fanned-out jobs")
+        return
+    today = timezone.localdate()
+    results = GapResult.objects.count()
+    period = bulletin_month(today)
+    programs = len(bulletin_programs(period))
+    for processes in (1, 2):
+        log = open(ROOT / "var" / f"bench-worker-{processes}.log", "w")  # noqa: SIM115 -- closed below
+        worker = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", str(processes)),
+                *("--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--purge"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": SETTINGS},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            time.sleep(5)  # the worker connects to the broker
+            label = f"{processes} worker process{'es' if processes > 1 else ''}"
+            # The next day's refresh: every row gets a new day (and most a new reason).
+            ProjectWarning.objects.update(checked_on=today - dt.timedelta(days=1))
+            total = ProjectWarning.objects.count()
+            warnings_refresh_task.delay(fan_out=True)
+            seconds = _wait_until(
+                lambda total=total: ProjectWarning.objects.filter(checked_on=today).count() >= total, timeout=timeout
+            )
+            record(f"fan-out, {label}: warnings refresh (next day)", seconds, 60, "s", f"{total:,} warnings")
+
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {GapResult._meta.db_table}")
+            recompute_growth_gaps_task.delay(fan_out=True)
+            seconds = _wait_until(lambda: GapResult.objects.count() >= results, timeout=timeout)
+            record(f"fan-out, {label}: gap recompute, empty table", seconds, 10, "s", f"{results:,} results")
+
+            started = timezone.now()
+            monthly_bulletins_task.delay(fan_out=True)
+            seconds = _wait_until(
+                lambda started=started: (
+                    Bulletin.objects.filter(period=period, generated_at__gte=started).count() >= programs
+                ),
+                timeout=timeout,
+            )
+            record(f"fan-out, {label}: monthly bulletins", seconds, 60, "s", f"{programs} programs")
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            log.close()
+
+
 EXPORT_CHILD = """
 import json, time
 from django.contrib.auth import get_user_model
@@ -704,6 +785,8 @@ def run(args) -> int:
         measure_jobs(args.timeout)
     if "exports" in only:
         measure_exports(args.timeout)
+    if "fanout" in only:
+        measure_fanout(args.timeout)
     print()
     for figure in FIGURES:
         print(figure.line())
@@ -722,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60, help="requests per endpoint under concurrency")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients; default 20")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a job may run before it is stopped")
-    parser.add_argument("--only", default="", help="comma-separated: api, admin, concurrent, jobs, exports")
+    parser.add_argument("--only", default="", help="comma-separated: api, admin, concurrent, jobs, exports, fanout")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         parser.error("set DATABASE_URL to an empty PostgreSQL database")
