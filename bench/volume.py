@@ -444,7 +444,7 @@ def measure_concurrent(requests: int, clients: int) -> None:
 
     _client, key = api_client()
     connection.close()
-    headers = {"Authorization": f"Token {key}", "Accept": "application/json", "Connection": "keep-alive"}
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json", "Connection": "keep-alive"}
     paths = {
         "progress-reports": ("/api/v1/progress-reports/?page_size=100", "/bench/bare/progress-report/?page_size=100"),
         "projects": ("/api/v1/projects/?page_size=100", "/bench/bare/project/?page_size=100"),
