@@ -152,7 +152,10 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 def api_token_touch(*, token: ApiToken, at: dt.datetime) -> None:
-    """Record that ``token`` was used at ``at``, at most once per ``API_TOKEN_TOUCH_EVERY``."""
+    """Record that ``token`` was used at ``at``, at most once per ``API_TOKEN_TOUCH_EVERY``. The row as read says
+    whether it is due: a request within the minute sends no statement at all (one query less on every API call)."""
+    if token.last_used_at is not None and token.last_used_at >= at - API_TOKEN_TOUCH_EVERY:
+        return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=at - API_TOKEN_TOUCH_EVERY)
     if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=at):
         token.last_used_at = at

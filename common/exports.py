@@ -17,6 +17,10 @@ Money columns hold yuan and are followed by a ``<name>_wan`` column in 万元 (`
 ``response`` sends a table as a download without holding it in memory: a CSV streams (``StreamingHttpResponse``,
 written as its rows are read), a workbook is written row by row by openpyxl's write-only mode into a temporary file,
 then sent from it. A table's rows may therefore be a generator reading the database in chunks.
+
+Report workbooks (the monthly bulletin, the funds' workbooks) share one look: ``report_sheet`` adds a sheet with a
+bold, tinted, frozen header row and widths that fit the headers; ``report_row`` appends a row of escaped values, numbers
+in their column's format, a total row bold and grey.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -58,6 +63,8 @@ TEXT_FORMAT = "@"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 LABEL_FONT = Font(italic=True, color="555555")
+TOTAL_FONT = Font(bold=True)
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
@@ -242,6 +249,69 @@ def _write_xlsx_into(file, table: Table, *, title: str = "") -> None:
     for row in table.rows:
         sheet.append([_xlsx_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
     workbook.save(file)
+
+
+# --- Report workbooks ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """A column of a report workbook: its header, its least width and the number format of its numbers."""
+
+    header: str
+    width: int
+    number_format: str | None = None
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in Excel's default fonts: CJK characters take two."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def report_sheet(workbook: Workbook, title: str, columns: Sequence[SheetColumn]) -> Worksheet:
+    """A sheet with a bold, tinted header row that stays in view when scrolling, and widths that fit the headers."""
+    sheet = workbook.create_sheet(title)
+    sheet.append([column.header for column in columns])
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(index)].width = max(column.width, display_width(column.header) + 2)
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def report_row(
+    sheet: Worksheet,
+    columns: Sequence[SheetColumn],
+    values: Sequence[Any],
+    *,
+    total: bool = False,
+    fill: PatternFill | None = None,
+    marker: PatternFill | None = None,
+    wrap: bool = False,
+) -> None:
+    """Append a row: text escaped (``spreadsheet_text``: names are typed by people), numbers in their column's
+    format; a total row bold and grey, else ``fill`` on every cell or ``marker`` on the first (a row's colour).
+
+    The cells are made and styled before they are appended: finding the new row again with ``sheet.max_row`` reads
+    every cell of the sheet, which made writing a sheet quadratic in its rows."""
+    cells = [Cell(sheet, value=spreadsheet_text(value)) for value in values]
+    cells.extend(Cell(sheet) for _ in range(len(cells), len(columns)))
+    for index, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
+        if column.number_format and cell.value is not None and not isinstance(cell.value, str):
+            cell.number_format = column.number_format
+        if total:
+            cell.font = TOTAL_FONT
+            cell.fill = TOTAL_FILL
+        elif fill is not None:
+            cell.fill = fill
+        elif marker is not None and index == 1:
+            cell.fill = marker
+        if wrap:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.append(cells)
 
 
 # --- Responses ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +23,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from common.exports import spreadsheet_text
+from common.exports import (
+    HEADER_FILL,
+    HEADER_FONT,
+    TOTAL_FILL,
+    TOTAL_FONT,
+    SheetColumn,
+    display_width,
+    report_row,
+    report_sheet,
+    spreadsheet_text,
+)
 from common.money import WAN
 from common.periods import rate_pct
 
@@ -45,19 +54,13 @@ PERCENT_FORMAT = "0.00%"
 DATE_FORMAT = "yyyy-mm-dd"
 RATE_PLACES = Decimal("0.00000001")
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-TOTAL_FONT = Font(bold=True)
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 FLAG_FILL = PatternFill("solid", fgColor="FCE4D6")
 TOTAL_LABEL = "合计"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: int
-    number_format: str | None = None
+# The report workbooks' look is common.exports' (one header, total and width rule for every workbook).
+Column = SheetColumn
+add_sheet = report_sheet
 
 
 def yuan_col(header: str) -> Column:
@@ -77,40 +80,11 @@ def fraction(rate_pct: Decimal | None) -> Decimal | None:
     return None if rate_pct is None else (rate_pct / 100).quantize(RATE_PLACES)
 
 
-def _display_width(text: str) -> int:
-    # CJK characters take two columns in Excel's default fonts.
-    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
-
-
-def add_sheet(workbook: Workbook, title: str, columns: Sequence[Column]) -> Worksheet:
-    """A sheet with a bold, frozen header row and widths that fit the headers."""
-    sheet = workbook.create_sheet(title)
-    sheet.append([column.header for column in columns])
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(index)].width = max(column.width, _display_width(column.header) + 2)
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
 def add_row(
     sheet: Worksheet, columns: Sequence[Column], values: Sequence[Any], *, total: bool = False, flag: bool = False
 ) -> None:
-    # Names, purposes and document numbers are typed by people: text that would run as a formula is escaped.
-    sheet.append([spreadsheet_text(value) for value in values])
-    row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index)
-        if column.number_format and cell.value is not None:
-            cell.number_format = column.number_format
-        if total:
-            cell.font = TOTAL_FONT
-            cell.fill = TOTAL_FILL
-        elif flag:
-            cell.fill = FLAG_FILL
+    """A row of a funds workbook; a flagged row (an issue or quota needing attention) is tinted."""
+    report_row(sheet, columns, values, total=total, fill=FLAG_FILL if flag else None)
 
 
 def new_workbook() -> Workbook:
@@ -435,7 +409,7 @@ def reward_run_workbook(run: RewardRun) -> Workbook:
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            widths[index] = max(widths.get(index, 8), min(_display_width(header) + 2, 30))
+            widths[index] = max(widths.get(index, 8), min(display_width(header) + 2, 30))
         rows = [(row, False) for row in table.rows] + ([(table.total, True)] if table.total else [])
         for row, is_total in rows:
             sheet.append([cell.number if cell.numeric else spreadsheet_text(cell.text) for cell in row])
@@ -446,7 +420,7 @@ def reward_run_workbook(run: RewardRun) -> Workbook:
                 if is_total:
                     target.font = TOTAL_FONT
                     target.fill = TOTAL_FILL
-                widths[index] = max(widths.get(index, 8), min(_display_width(cell.text) + 2, 60))
+                widths[index] = max(widths.get(index, 8), min(display_width(cell.text) + 2, 60))
         for note in table.notes:
             sheet.append([spreadsheet_text(note)])
     for index, width in widths.items():

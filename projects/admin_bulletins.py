@@ -19,18 +19,17 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.admin import GeneratedDocumentAdmin, add_service_error
+from common.periods import MONTH_RE, ONE_PLACE, current_month, month_before
 from pairing.models import Program
 
 from .bulletins import (
     COLOUR_TITLES,
     PAIRING_STATUS_TITLES,
-    PERIOD_RE,
     STAGE_TITLES,
     XLSX_CONTENT_TYPE,
     bulletin_filename,
@@ -38,9 +37,6 @@ from .bulletins import (
     period_title,
 )
 from .models import Bulletin, WarningColour
-from .warnings import period_add, period_of
-
-ONE_PLACE = Decimal("0.1")
 
 
 def pct_text(pct: str | None) -> str:
@@ -103,7 +99,7 @@ class BulletinGenerateForm(forms.Form):
 
     def clean_period(self) -> str:
         period = self.cleaned_data["period"].strip()
-        if not PERIOD_RE.match(period):
+        if not MONTH_RE.match(period):
             raise ValidationError(_("Enter the month as YYYY-MM, e.g. 2025-09."))
         return period
 
@@ -218,9 +214,7 @@ class BulletinAdmin(GeneratedDocumentAdmin):
                     return HttpResponseRedirect(self._url("change", bulletin.pk))
         else:
             program = Program.objects.order_by("-start_date", "code").first()
-            form = BulletinGenerateForm(
-                initial={"program": program, "period": period_add(period_of(timezone.localdate()), -1)}
-            )
+            form = BulletinGenerateForm(initial={"program": program, "period": month_before(current_month())})
         context = {
             **self.admin_site.each_context(request),
             "title": _("Generate a monthly bulletin"),

@@ -5,7 +5,6 @@ and completeness per county. The numbers come from ``projects.warnings``.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.admin import TrackerModelAdmin
+from common.periods import MONTH_RE, ONE_PLACE
 from pairing.models import Program
 
 from .models import ProjectWarning, ReportReminder, WarningChange, WarningColour, WarningRules
@@ -40,8 +40,6 @@ SEVERITY_ORDER = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
-PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-ONE_PLACE = Decimal("0.1")
 
 
 def colour_badge(colour: str) -> str:
@@ -246,7 +244,7 @@ class ProjectWarningAdmin(ReadOnlyAdmin):
         period = request.GET.get("period", "")
         rows, total = [], None
         if program is not None:
-            if not PERIOD_RE.match(period):
+            if not MONTH_RE.match(period):
                 due_day = warning_rules_for(program).report_due_day
                 period = last_overdue_period(timezone.localdate(), due_day=due_day)
             rates = reporting_rates(program=program, period=period)

@@ -24,12 +24,11 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import access_for, pairing_q, scope
+from accounts.access import access_for
 from accounts.models import Role
 from common.audit import as_actor
 from common.money import format_wan
@@ -41,7 +40,6 @@ from validation.services import rule_outcomes_replace_for_report
 
 from .models import (
     STAGES_NEEDING_PRODUCTION,
-    ClosedPeriod,
     ProgressReport,
     Project,
     ReportAttachment,
@@ -49,6 +47,12 @@ from .models import (
     ReportRole,
     ReportStatus,
     Stage,
+)
+from .selectors import (  # noqa: F401  also read from here by the views, the admin and the API
+    period_is_closed,
+    report_attachments_for,
+    report_authors,
+    with_period_closed,
 )
 from .services import project_change_stage, stage_gate_errors, stage_move_errors
 
@@ -98,21 +102,8 @@ class ReportData:
 
 REPORT_FIELDS = [field.name for field in fields(ReportData)]
 
-# This month by the site's calendar: ``common.periods.current_month``, under the name the liaison pages import.
+# The report month of a day (Beijing time); the earlier name of common.periods.current_month.
 current_period = current_month
-
-
-def period_is_closed(*, project: Project, period: str) -> bool:
-    return ClosedPeriod.objects.filter(program_id=project.pairing.program_id, period=period).exists()
-
-
-def with_period_closed(reports: QuerySet[ProgressReport]) -> QuerySet[ProgressReport]:
-    """``period_is_closed`` of each report as the annotation ``period_closed``, which ``report_lock_reason`` reads
-    instead of asking the database once per report (a list of reports)."""
-    # Reached from the report's project inside the subquery: an outer join to the project and pairing would stay in
-    # the list's COUNT(*), which then joins every report of the country to its project and pairing.
-    closed = ClosedPeriod.objects.filter(program__pairings__projects=OuterRef("project_id"), period=OuterRef("period"))
-    return reports.annotate(period_closed=Exists(closed))
 
 
 def report_lock_reason(report: ProgressReport) -> str | None:
@@ -381,11 +372,6 @@ def _record_author(report: ProgressReport, by) -> None:
         ReportParticipant.objects.get_or_create(report=report, user=by, defaults={"role": ReportRole.AUTHOR})
 
 
-def report_authors(report: ProgressReport) -> QuerySet:
-    """Everyone who wrote, changed, attached a file to or submitted ``report``, in the order they first did."""
-    return ReportParticipant.objects.filter(report=report, role=ReportRole.AUTHOR).select_related("user")
-
-
 def _check_reviewer(by, report: ProgressReport, *, approving: bool = False) -> None:
     """The one review rule: a provincial officer reviews, never their own submission, and approves only a report
     whose content they took no part in (``ReportParticipant``; the database refuses it too)."""
@@ -574,16 +560,6 @@ def report_attachment_add(*, report: ProgressReport, upload: UploadedFile, by) -
     attachment.save()
     _record_author(report, by)
     return attachment
-
-
-def report_attachments_for(user) -> QuerySet[ReportAttachment]:
-    """The attachments ``user`` may open: those of the reports they may read — every one for the provincial roles,
-    a county liaison those of their pairings' projects (either side, as the report itself), anyone else none."""
-    return scope(
-        ReportAttachment.objects.select_related("report"),
-        user,
-        lambda county: pairing_q(county, "report__project__pairing__"),
-    )
 
 
 def may_open_attachments(user) -> bool:

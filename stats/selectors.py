@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.functions import Substr
 
 from common.periods import same_period_year_before
 from pairing.models import CountyRole, Program, ProgramCounty, Region
@@ -34,13 +35,19 @@ class EffectiveValue:
 
 
 def effective_values_query(
-    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
+    *,
+    periods: Sequence[str] | None = None,
+    provinces: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
 ) -> tuple[str, list[str]]:
     """The SQL of ``effective_values`` and its parameters, one row per (region, indicator, period) of the
     provinces' own rows and their county-level units. ``stats.services`` also runs it as a subquery on PostgreSQL,
-    so the release choice and the ranks are written down once."""
+    so the release choice and the ranks are written down once.
+
+    ``regions`` reads those regions alone: their release choice is the same, but a county's rank is then taken
+    among the regions read only, so pass it only for figures that are not ranked (a province's own row)."""
     values = StatValue._meta.db_table
-    regions = Region._meta.db_table
+    region_table = Region._meta.db_table
     where = ["r.level IN ('province', 'county')"]
     params: list[str] = []
     if periods:
@@ -54,6 +61,9 @@ def effective_values_query(
             ranges.append("(v.region_id >= %s AND v.region_id < %s)")
             params.extend([code[:2], f"{int(code[:2]) + 1:02d}"])
         where.append(f"({' OR '.join(ranges)})")
+    if regions:
+        where.append(f"v.region_id IN ({', '.join(['%s'] * len(regions))})")
+        params.extend(regions)
     sql = f"""
         WITH releases AS (
             SELECT v.region_id, v.indicator, v.period, v.value, v.growth_pct, v.release, v.as_of, r.level,
@@ -63,7 +73,7 @@ def effective_values_query(
                                 v.as_of DESC NULLS LAST, v.id DESC
                    ) AS pick
               FROM {values} v
-              JOIN {regions} r ON r.adcode = v.region_id
+              JOIN {region_table} r ON r.adcode = v.region_id
              WHERE {" AND ".join(where)}
         ),
         latest AS (
@@ -84,11 +94,15 @@ def effective_values_query(
 
 
 def effective_values(
-    *, periods: Sequence[str] | None = None, provinces: Sequence[str] | None = None
+    *,
+    periods: Sequence[str] | None = None,
+    provinces: Sequence[str] | None = None,
+    regions: Sequence[str] | None = None,
 ) -> list[EffectiveValue]:
     """One statement: pick the latest release of every figure (revised over preliminary, then the latest
-    ``as_of``), then rank county-level units within their province by level with a window function."""
-    sql, params = effective_values_query(periods=periods, provinces=provinces)
+    ``as_of``), then rank county-level units within their province by level with a window function (see
+    ``effective_values_query`` for ``regions``)."""
+    sql, params = effective_values_query(periods=periods, provinces=provinces, regions=regions)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -216,7 +230,9 @@ def _province_growth(program: Program, period: str) -> dict[str, Decimal]:
     """The province's own growth per indicator (reported, else derived from its own levels)."""
     if program.province_id is None:
         return {}
-    values = effective_values(periods=[period, same_period_year_before(period)], provinces=[program.province_id])
+    # The province's own row alone (the index on region_id serves it): reading the whole province to rank its
+    # counties cost a hundred milliseconds of the dashboard's summary at national volume, for ranks not used here.
+    values = effective_values(periods=[period, same_period_year_before(period)], regions=[program.province_id])
     own = {(v.indicator, v.period): v for v in values if v.region == program.province_id}
     growth: dict[str, Decimal] = {}
     for (indicator, value_period), value in own.items():
@@ -237,3 +253,18 @@ def gap_history(*, region: Region, indicator: str | None = None) -> list[GapResu
     if indicator:
         results = results.filter(indicator=indicator)
     return list(results.order_by("indicator", "period"))
+
+
+def provinces_with_figures() -> list[str]:
+    """The provinces (adcodes) whose gaps a full recompute writes or may delete: those with statistics of their
+    own units or results already stored. The nightly job queues one recompute per province."""
+    with_values = {
+        f"{prefix}0000"
+        for prefix in StatValue.objects.order_by()
+        .annotate(prefix=Substr("region_id", 1, 2))
+        .values_list("prefix", flat=True)
+        .distinct()
+    }
+    with_results = set(GapResult.objects.order_by().values_list("province_id", flat=True).distinct())
+    provinces = set(Region.objects.filter(level="province").values_list("adcode", flat=True))
+    return sorted((with_values | with_results) & provinces)

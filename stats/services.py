@@ -86,10 +86,22 @@ def gaps_recompute(*, periods: Sequence[str] | None = None, provinces: Sequence[
     periods = list(periods) if periods else None
     provinces = list(provinces) if provinces else None
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+        _recompute_lock(provinces)
         return _recompute_postgresql(periods, provinces)
     return _recompute_portable(periods, provinces)
+
+
+def _recompute_lock(provinces: list[str] | None) -> None:
+    """A recompute of every province holds the lock alone; one of some provinces shares it and holds those
+    provinces' locks alone (in adcode order). So the nightly job's one recompute per province runs side by side on
+    several workers, and no two runs ever write the same province at once."""
+    with connection.cursor() as cursor:
+        if not provinces:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_KEY])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [RECOMPUTE_LOCK_KEY])
+        for province in sorted({code[:2] for code in provinces}):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_KEY, int(province)])
 
 
 def _read_periods(periods: list[str] | None) -> list[str] | None:

@@ -200,6 +200,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# The nightly gap recompute, the daily warnings and the monthly bulletins fan out (`fan_out`): one task per province
+# or program, so that a second worker (or a second machine) shortens them.
 CELERY_BEAT_SCHEDULE = {
     "pairings-close-expired": {
         "task": "pairing.tasks.close_expired_pairings_task",
@@ -208,10 +210,12 @@ CELERY_BEAT_SCHEDULE = {
     "gaps-recompute-nightly": {
         "task": "stats.tasks.recompute_growth_gaps_task",
         "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"fan_out": True},
     },
     "warnings-refresh-daily": {
         "task": "projects.tasks.warnings_refresh_task",
         "schedule": crontab(hour=6, minute=0),
+        "kwargs": {"fan_out": True},
     },
     "report-reminders-daily": {
         "task": "projects.tasks.report_reminders_task",
@@ -221,6 +225,7 @@ CELERY_BEAT_SCHEDULE = {
     "bulletins-monthly": {
         "task": "projects.tasks.monthly_bulletins_task",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
+        "kwargs": {"fan_out": True},
     },
     # Drafts of last year's surplus reward runs once the preliminary main-tax figures are usually in; a provincial
     # officer approves each one.
@@ -288,6 +293,11 @@ EXPORT_MAX_XLSX_ROWS = env_int("EXPORT_MAX_XLSX_ROWS", 10_000)
 # workers (whose timeout does not count a request's time), or lowers this limit.
 EXPORT_MAX_STREAMED_ROWS = env_int("EXPORT_MAX_STREAMED_ROWS", 100_000)
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
+# An API list's `count` is PostgreSQL's estimate (`count_estimated: true` in the page) when the list has no condition
+# at all (a provincial role's unfiltered list) and its table holds at least this many rows: an exact COUNT(*) of a
+# million progress reports costs more than the rest of the page. Filtered lists and a liaison's lists always count
+# exactly. 0 estimates every unfiltered list; see docs/benchmarks.md ("National volume").
+API_ESTIMATED_COUNT_FROM = env_int("API_ESTIMATED_COUNT_FROM", 50_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "强县产业帮扶弱县 Tracker API",

@@ -30,6 +30,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": dict.fromkeys(("anon", "user", "api_token", "auth_failure")),
 }
 
+# Counts are exact in tests (an estimate reads pg_class once a minute, which would move query counts);
+# tests/common/test_estimated_count.py turns estimates on.
+API_ESTIMATED_COUNT_FROM = None
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not SQLite's in-memory database: the live server of the browser tests answers a page's parallel
     # requests in threads, and with an in-memory database every thread would use the test's one connection, which

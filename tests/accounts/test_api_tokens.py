@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -283,6 +284,17 @@ def test_last_use_is_recorded_at_most_once_a_minute(liaison_a, projects):
     assert first is not None and timezone.now() - first < dt.timedelta(minutes=1)
     assert unchanged == first
     assert token.last_used_at > first
+
+
+def test_a_request_within_the_minute_sends_no_update_of_the_token(liaison_a, projects):
+    _token, key = api_token_create(user=liaison_a, name="报表工具")
+    client = bearer(key)
+    client.get(PROJECTS)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(PROJECTS)
+
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
 
 
 # --- The command and the admin ----------------------------------------------------------------------------------------

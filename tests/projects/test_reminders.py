@@ -15,10 +15,10 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
-from projects import warnings as warnings_module
 from projects.factories import ProgressReportFactory, ProjectFactory
 from projects.models import Health, Project, ReminderKind, ReportReminder, ReportStatus, Stage, WarningRules
 from projects.tasks import report_reminders_task
+from projects.warnings import reminders as warnings_module  # where the email is sent from
 from projects.warnings import reminders_send
 
 pytestmark = pytest.mark.django_db

@@ -626,8 +626,8 @@ class TestRefreshAtVolume:
         whole = [row[1:] for row in rows()]
         ProjectWarning.objects.all().delete()
         WarningChange.objects.all().delete()
-        monkeypatch.setattr("projects.warnings.REFRESH_BATCH", 3)
-        monkeypatch.setattr("projects.warnings.WRITE_BATCH", 2)
+        monkeypatch.setattr("projects.warnings.refresh.REFRESH_BATCH", 3)
+        monkeypatch.setattr("projects.warnings.refresh.WRITE_BATCH", 2)
 
         result = warnings_refresh(today=TODAY)
 

@@ -51,7 +51,6 @@ from pairing.models import Pairing, Program, Region
 from projects.factories import ProgressReportFactory, ProjectFactory
 from projects.models import Health, Stage
 from projects.models import ReportStatus as ProgressStatus
-from reporting import evaluation
 from reporting.charts import Bar, RankPoint, gap_bar_chart, rank_trend_chart
 from reporting.evaluation import (
     evaluation_figures,
@@ -61,6 +60,7 @@ from reporting.evaluation import (
     pct_text,
     pp_text,
 )
+from reporting.evaluation import lifecycle as evaluation  # the steps are looked up there
 from reporting.models import Direction, EvaluationReport, Metric, ReportStatus, Target
 from reporting.tasks import generate_evaluation_report
 from tests.conftest import _service_missing, client_for
