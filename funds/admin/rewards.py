@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import ServiceAdmin, ServiceModelForm, money_column, money_html
+from common.admin import ServiceAdmin, ServiceModelForm, money_column, money_html, truncated_column
 from funds.exports import reward_run_filename, reward_run_workbook, xlsx_response
 from funds.models import Fund, FundKind, RewardPayout, RewardRun, RewardRunStatus
 from funds.reward_paper import reward_paper
@@ -55,8 +55,9 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
     form = RewardRunForm
     # The working paper shows every line of the run, in 万元 to the fen; no inline repeats it with raw decimals.
     inlines = []
+    # What fits at 1440 px: the fund's name cut (whole in its tooltip), who drafted and who approved in one column.
     list_display = [
-        "fund",
+        "fund_short",
         "status",
         # The statistics period is the fund's year, already in its name: the column says whether that year is closed.
         "year_column",
@@ -64,16 +65,24 @@ class RewardRunAdmin(SimpleHistoryAdmin, ServiceAdmin):
         "money_disbursed",
         "money_surplus",
         "eligible_count",
-        "created_by",
-        "approved_by",
-        "approved_at",
+        "hands_column",
     ]
+    list_display_links = ["fund_short"]
     list_filter = ["status", "fund__year", "fund__program"]
     list_select_related = ["fund", "created_by", "approved_by"]
     actions = ["approve_runs", "rerun_drafts", "discard_drafts"]
-    money_fund_total = money_column("fund_total", _("fund total"))
-    money_disbursed = money_column("disbursed", _("disbursed"))
-    money_surplus = money_column("surplus", _("surplus"))
+    money_fund_total = money_column("fund_total", _("fund total"), unit="header")
+    money_disbursed = money_column("disbursed", _("disbursed"), unit="header")
+    money_surplus = money_column("surplus", _("surplus"), unit="header")
+    fund_short = truncated_column("fund__name", _("fund"), ordering="fund__name")
+
+    @admin.display(description=_("drafted / approved"), ordering="approved_at")
+    def hands_column(self, obj: RewardRun) -> str:
+        drafted = obj.created_by.get_username() if obj.created_by else "—"
+        if obj.approved_by is None:
+            return drafted
+        approved_on = date_format(localtime(obj.approved_at), "Y-m-d") if obj.approved_at else ""
+        return format_html("{} / {} <small>{}</small>", drafted, obj.approved_by.get_username(), approved_on)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         from django.db.models import Count, Q
