@@ -637,6 +637,10 @@ def evaluation_figures(*, program: Program, year: int, county: Region | None = N
         "counties": counties,
     }
     figures["narrative"] = evaluation_narrative(figures)
+    # The impact chapter (synthetic control and difference-in-differences) is built by the impact app.
+    from impact.narrative import impact_chapter
+
+    figures["impact"] = impact_chapter(program=program, year=year, counties=weak)
     return figures
 
 

@@ -2,12 +2,15 @@ from celery import shared_task
 from django.db import OperationalError
 
 from .services import gaps_recompute
+from .signals import gaps_changed
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def recompute_growth_gaps_task(periods: list[str] | None = None, provinces: list[str] | None = None) -> dict:
     """Recompute gaps and ranks (all periods, or the given ones). Safe to run twice: the second run writes nothing."""
     result = gaps_recompute(periods=periods or None, provinces=provinces or None)
+    if result.written or result.deleted:
+        gaps_changed.send(sender=recompute_growth_gaps_task, provinces=provinces or None)
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted}
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "stats",
     "liaison",
     "reporting",
+    "impact",
 ]
 
 MIDDLEWARE = [
