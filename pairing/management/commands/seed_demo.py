@@ -33,6 +33,13 @@ class Command(BaseCommand):
         figures = demo_statistics_seed(program=program)
         if figures:
             self.stdout.write(f"Sample statistics (source 示例数据): {figures} figures, gaps recomputed")
+        # Impact estimates need years before the program: the impact app adds earlier sample GDP and computes them.
+        from impact.demo import demo_impact_seed
+
+        earlier, impact = demo_impact_seed(program=program)
+        self.stdout.write(
+            f"Impact estimates: {earlier} earlier sample figures, {impact.written if impact else 0} written"
+        )
         targets = demo_targets_seed(program=program)
         if targets:
             self.stdout.write(f"Sample targets (示例): {targets} created")
