@@ -5,13 +5,12 @@ that says why. Built from the stored estimates alone; JSON-ready, so it travels 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from pairing.models import Program, Region
 from stats.models import Indicator
 
-from .models import ImpactResult
+from .models import ImpactCounty, ImpactResult
 
 SIGNIFICANCE = 0.05  # a placebo p-value or a DiD p-value at most this is "distinguishable from zero"
 INDICATOR_NAMES = {
@@ -52,7 +51,7 @@ def county_sentence(*, name: str, indicator: str, year: str, county: dict[str, A
     return sentence + f"，安慰剂检验 p = {_p(p)}；在统计上{verdict}与零区分。"
 
 
-def pooled_sentence(*, indicator: str, weak_total: int, pooled: dict[str, Any]) -> str:
+def pooled_sentence(*, indicator: str, pooled: dict[str, Any]) -> str:
     label = INDICATOR_NAMES.get(indicator, indicator)
     if pooled.get("effect_pp") is None:
         return f"弱县整体（双重差分）{label}：{pooled.get('note') or '无法估计。'}"
@@ -60,7 +59,7 @@ def pooled_sentence(*, indicator: str, weak_total: int, pooled: dict[str, Any]) 
     direction = "提高" if effect >= 0 else "降低"
     verdict = "可" if pooled["p_value"] <= SIGNIFICANCE and not pooled.get("pre_trend") else "不可"
     sentence = (
-        f"{weak_total} 个弱县整体：双重差分估计帮扶期间{label}增速平均{direction} {_num(effect)} 个百分点"
+        f"弱县整体：双重差分估计帮扶期间{label}增速平均{direction} {_num(effect)} 个百分点"
         f"（95% 置信区间 {pooled['ci_low']:.1f} 至 {pooled['ci_high']:.1f}，p = {_p(pooled['p_value'])}），"
         f"在统计上{verdict}与零区分。"
     )
@@ -69,38 +68,34 @@ def pooled_sentence(*, indicator: str, weak_total: int, pooled: dict[str, Any]) 
     return sentence
 
 
-def impact_chapter(*, program: Program, year: int, counties: Sequence[str]) -> dict[str, Any]:
-    """The chapter's paragraphs for the weak counties ``counties`` (adcodes; one for a county's report)."""
-    results = list(ImpactResult.objects.filter(program=program).prefetch_related("counties"))
-    names = dict(Region.objects.filter(adcode__in=counties).values_list("adcode", "name"))
+def impact_chapter(*, program_code: str, year: int, counties: Mapping[str, str]) -> dict[str, Any]:
+    """The chapter's paragraphs for the weak counties ``counties`` (adcode → name; one for a county's report). Two
+    queries at most, whatever the number of counties and indicators."""
     order = {code: index for index, code in enumerate(Indicator.values)}
-    results.sort(key=lambda r: order.get(r.indicator, 99))
+    results = sorted(ImpactResult.objects.filter(program__code=program_code), key=lambda r: order.get(r.indicator, 99))
+    rows: dict[int, dict[str, ImpactCounty]] = {}
+    if results:
+        for row in ImpactCounty.objects.filter(result__in=results, region_id__in=list(counties)):
+            rows.setdefault(row.result_id, {})[row.region_id] = row
     period = str(year)
     lines: list[str] = []
     for result in results:
-        by_county = {row.region_id: row for row in result.counties.all()}
-        for code in counties:
+        by_county = rows.get(result.pk, {})
+        for code, name in counties.items():
             row = by_county.get(code)
             if row is None:
                 continue
             lines.append(
                 county_sentence(
-                    name=names.get(code, code),
+                    name=name,
                     indicator=result.indicator,
                     year=period,
-                    county={
-                        "note": row.note,
-                        "effects": row.effects,
-                        "placebo_p": row.placebo_p,
-                    },
+                    county={"note": row.note, "effects": row.effects, "placebo_p": row.placebo_p},
                 )
             )
-        lines.append(pooled_sentence(indicator=result.indicator, weak_total=len(by_county), pooled=result.pooled))
-    first = results[0].first_treated_period if results else None
+        lines.append(pooled_sentence(indicator=result.indicator, pooled=result.pooled))
     return {
-        "first_treated_period": first,
+        "first_treated_period": results[0].first_treated_period if results else None,
         "paragraphs": lines,
-        "empty": "尚未计算帮扶成效评估（运行 recompute_impact 或等待统计数据更新后的自动计算）。"
-        if not results
-        else "",
+        "empty": "" if results else "尚未计算帮扶成效评估。",
     }

@@ -637,10 +637,6 @@ def evaluation_figures(*, program: Program, year: int, county: Region | None = N
         "counties": counties,
     }
     figures["narrative"] = evaluation_narrative(figures)
-    # The impact chapter (synthetic control and difference-in-differences) is built by the impact app.
-    from impact.narrative import impact_chapter
-
-    figures["impact"] = impact_chapter(program=program, year=year, counties=weak)
     return figures
 
 
@@ -1101,6 +1097,10 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
                 "chart_ranks": mark_safe(charts["counties"][c["adcode"]]["ranks"]),  # built with every text escaped
             }
         )
+    # The impact chapter (synthetic control and difference-in-differences) is built by the impact app.
+    from impact.narrative import impact_chapter
+
+    impact = impact_chapter(program_code=figures["program"]["code"], year=figures["year"], counties=names)
     projects = figures["projects"]
     money = figures["money"]
     fund = money["guidance_fund"]
@@ -1133,4 +1133,5 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
         "program_narrative": figures["narrative"]["program"],
         "chart_group": mark_safe(charts["group"]),  # built with every text escaped
         "chart_gdp": mark_safe(charts["gdp"]),  # built with every text escaped
+        "impact": impact,
     }
