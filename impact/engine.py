@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 MIN_PRE_PERIODS = 3  # fewer pre years than this cannot pin a synthetic county or a trend down
 MIN_DONORS = 5
+MAX_DONORS = 30  # per weak county: the nearest donors before the program (the pooled model keeps every donor)
 MAX_PRE_RMSPE_PP = 2.0  # a synthetic county further than this from the real one before treatment is no counterfactual
 PRE_TREND_ALPHA = 0.05
 PLACES = 6
@@ -208,6 +209,13 @@ def _synthetic_control(growth, level, county, donors, pre, post, placebo_cache) 
             "Only %(count)d years with figures before the program; a synthetic control needs at least %(minimum)d."
         ) % {"count": len(target), "minimum": MIN_PRE_PERIODS}
         return result
+    if len(donors) > MAX_DONORS:
+        # The donors nearest to the county's pre-period path (Abadie 2021: a pool of similar units limits
+        # interpolation bias and over-fitting), which also bounds the size of every fit and placebo run.
+        distance = np.sqrt(((pool - target[:, None]) ** 2).sum(axis=0))
+        nearest = sorted(np.argsort(distance, kind="stable")[:MAX_DONORS])
+        donors = [donors[i] for i in nearest]
+        fit, target, pool = _fit_series(growth, level, county, donors, pre)
     weights = _weights(target, pool)
     result.fit = fit
     pre_rmspe = _gap_rmspe(growth, county, donors, weights, pre)
