@@ -90,11 +90,12 @@
       xAxis: { type: "category", data: periods, name: T.year, nameLocation: "middle", nameGap: 26 },
       yAxis: { type: "value" },
       series: [
-        { name: "low", type: "line", stack: "ci", symbol: "none", lineStyle: { opacity: 0 }, data: rows.map((r) => r.ci_low) },
+        { name: "low", type: "line", stack: "ci", stackStrategy: "all", symbol: "none", lineStyle: { opacity: 0 }, data: rows.map((r) => r.ci_low) },
         {
           name: T.interval,
           type: "line",
           stack: "ci",
+          stackStrategy: "all",
           symbol: "none",
           lineStyle: { opacity: 0 },
           areaStyle: { color: "rgba(84,112,198,0.25)" },
