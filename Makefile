@@ -27,6 +27,7 @@ run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py recompute_impact
 	$(BIN)/python manage.py ensure_local_admin --base-url http://$(HOST):$(PORT)
 	@echo "Starting the Celery worker (with beat) and the web server; Ctrl-C stops both."
 	@trap 'kill 0' INT TERM EXIT; \

@@ -13,6 +13,7 @@ from funds.api.views import (
     FundViewSet,
     RewardRunViewSet,
 )
+from impact.api.views import ImpactViewSet
 from pairing.api.views import PairingViewSet, ParkViewSet, ProgramViewSet, RegionViewSet
 from projects.api.cooperation import CrossCountyOrderViewSet, PromotionEventViewSet, SecondmentViewSet
 from projects.api.reports import ProgressReportViewSet
@@ -50,3 +51,4 @@ router.register("statistics", StatValueViewSet, basename="statistic")
 router.register("targets", TargetViewSet, basename="target")
 router.register("reports", ReportViewSet, basename="report")
 router.register("evaluation-reports", EvaluationReportViewSet, basename="evaluation-report")
+router.register("impact", ImpactViewSet, basename="impact")

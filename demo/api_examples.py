@@ -284,9 +284,14 @@ def build_example_data() -> ExampleData:
     evaluation = evaluation_report_request(program=program, year=2025, requested_by=officer)
     evaluation_report_generate(report_id=evaluation.pk)
 
+    from impact.factories import ImpactCountyFactory, ImpactResultFactory
     from pairing.models import Region
     from projects.models import ProjectWarning
     from stats.models import StatValue
+
+    # Stored impact estimates (a short statistics history here: impact_recompute would answer with notes only).
+    impact = ImpactResultFactory(program=program, indicator="gdp")
+    ImpactCountyFactory(result=impact, region=pairing_a.weak_county)
 
     rows: dict[str, models.Model] = {
         "region": Region.objects.get(pk="370405"),

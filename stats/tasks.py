@@ -3,6 +3,7 @@ from django.db import OperationalError
 
 from .selectors import provinces_with_figures
 from .services import gaps_recompute
+from .signals import gaps_changed
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -19,6 +20,8 @@ def recompute_growth_gaps_task(
             recompute_growth_gaps_task.delay(periods=periods or None, provinces=[province])
         return {"provinces": queued}
     result = gaps_recompute(periods=periods or None, provinces=provinces or None)
+    if result.written or result.deleted:
+        gaps_changed.send(sender=recompute_growth_gaps_task, provinces=provinces or None)
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted}
 
 

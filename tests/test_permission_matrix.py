@@ -49,6 +49,7 @@ from funds.services import (
     fund_investment_create,
     park_ledger_record,
 )
+from impact.factories import ImpactCountyFactory, ImpactResultFactory
 from pairing.factories import ParkFactory, ParkPartnerFactory, ProgramCountyFactory, ProgramFactory
 from projects.cooperation import cross_county_order_create, promotion_event_create, secondment_create
 from projects.factories import ProjectFactory
@@ -255,6 +256,18 @@ EXPECTED: dict[str, Expect] = {
     ),
     # Targets: read-only through the API (officers set them in the admin), scoped to the liaison's pairings.
     "target": scoped_read_only(by_county()),
+    # Impact estimates: one object per program and indicator; a liaison's holds the weak counties of their own
+    # pairings (and the pooled figures), the provincial roles' every weak county.
+    "impact": Expect(
+        tie=Tie(
+            "row['counties'][*]['region'] are its weak counties",
+            lambda row, w: {SIDE_OF_COUNTY.get(c["region"], "?") for c in row["counties"]},
+        ),
+        list=EVERY_ROLE_READS,
+        detail=None,
+        post=READ_ONLY_WRITES,
+        actions={"chart": EVERY_ROLE_READS},
+    ),
     # The dashboard's figures: no list or detail, actions every role reads (scoped inside the figures).
     "report": Expect(
         tie=None,
@@ -267,6 +280,9 @@ EXPECTED: dict[str, Expect] = {
         },
     ),
 }
+
+# Lists that answer one object (not a page of rows): the object is the one row whose side is checked.
+SINGLE_OBJECT_LISTS = {"impact"}
 
 REGISTRY = {basename: (prefix, viewset) for prefix, viewset, basename in router.registry}
 
@@ -408,6 +424,9 @@ def world(program, pairing_a, pairing_b, liaison_a, liaison_b, finance) -> World
         "b": _side("b", pairing_b, liaison_b, finance, program, 2026),
     }
     warnings_refresh(today=WARNINGS_DAY)
+    impact = ImpactResultFactory(program=program, indicator="gdp")
+    for pairing in (pairing_a, pairing_b):
+        ImpactCountyFactory(result=impact, region=pairing.weak_county)
     side_of_row = {
         "fund": {sides[s][key].pk: s for s in sides for key in ("fund", "pair-fund", "reward-fund")},
         "bond-plan": {sides[s]["bond-plan"].pk: s for s in sides},
@@ -439,6 +458,8 @@ def world(program, pairing_a, pairing_b, liaison_a, liaison_b, finance) -> World
 def list_query(basename: str, w: World) -> dict:
     if basename == "gap":
         return {"program": "sd-test", "period": "2025"}
+    if basename == "impact":
+        return {"program": "sd-test", "indicator": "gdp"}
     return {"page_size": 500}
 
 
@@ -453,6 +474,7 @@ def action_body(basename: str, action: str, w: World) -> dict:
         ("report", "gap-bars"): {"program": "sd-test", "period": "2025"},
         ("report", "trends"): {"program": "sd-test"},
         ("report", "funnel"): {"program": "sd-test"},
+        ("impact", "chart"): {"program": "sd-test", "indicator": "gdp"},
         ("progress-report", "return"): {"comment": "请补充投资凭证"},
         ("fund", "close-year"): {"confirm": True},
     }.get((basename, action), {})
@@ -613,6 +635,8 @@ class Trial:
         if not self.status(persona, "GET list", response, self.expect.list) or response.status_code != 200:
             return None
         body = response.json()
+        if self.basename in SINGLE_OBJECT_LISTS:
+            return [body]
         if isinstance(body, dict) and body["count"] != len(body["results"]):
             self.wrong.append(f"{persona:9} GET list: count {body['count']} but {len(body['results'])} rows")
         return rows_of(body)

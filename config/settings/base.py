@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "stats",
     "liaison",
     "reporting",
+    "impact",
     "demo",
 ]
 

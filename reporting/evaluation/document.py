@@ -159,6 +159,10 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
                 "chart_ranks": mark_safe(charts["counties"][c["adcode"]]["ranks"]),  # built with every text escaped
             }
         )
+    # The impact chapter (synthetic control and difference-in-differences) is built by the impact app.
+    from impact.narrative import impact_chapter
+
+    impact = impact_chapter(program_code=figures["program"]["code"], year=figures["year"], counties=names)
     projects = figures["projects"]
     money = figures["money"]
     fund = money["guidance_fund"]
@@ -191,6 +195,7 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
         "program_narrative": figures["narrative"]["program"],
         "chart_group": mark_safe(charts["group"]),  # built with every text escaped
         "chart_gdp": mark_safe(charts["gdp"]),  # built with every text escaped
+        "impact": impact,
     }
 
 

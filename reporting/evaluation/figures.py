@@ -235,7 +235,7 @@ def evaluation_figures(*, program: Program, year: int, county: Region | None = N
 
     A county's figures are read from its own rows only: the group figures, the rank lists and the guidance fund's
     totals, which are made of every county's, are left out rather than narrowed."""
-    from stats.demo import DEMO_SOURCE
+    from stats.models import DEMO_SOURCE
 
     period = str(year)
     designated = ProgramCounty.objects.filter(program=program, role=CountyRole.WEAK)

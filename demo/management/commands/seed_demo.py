@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Sum
 
 from common.money import format_money
+from demo.impact_history import demo_impact_history_seed
 from demo.seed import DemoDataError, demo_seed
 from demo.statistics import demo_statistics_delete, demo_statistics_seed
 from demo.targets import demo_targets_seed
@@ -33,6 +34,10 @@ class Command(BaseCommand):
         figures = demo_statistics_seed(program=program)
         if figures:
             self.stdout.write(f"Sample statistics (source 示例数据): {figures} figures, gaps recomputed")
+        # Impact estimates need years before the program (computed by `recompute_impact`, not here: it takes a while).
+        earlier = demo_impact_history_seed(program=program)
+        if earlier:
+            self.stdout.write(f"Sample GDP of earlier years for the impact estimates: {earlier} figures")
         targets = demo_targets_seed(program=program)
         if targets:
             self.stdout.write(f"Sample targets (示例): {targets} created")
