@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import access_for, pairing_q
 from accounts.models import Role
+from impact.selectors import impact_result
 from pairing.models import Pairing, Program
 from projects.review import waiting_counts
 from stats.models import Indicator
@@ -42,8 +43,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if program and access.role == Role.OFFICER:
         # The officers' review queue in the admin, counted for this program per county.
         review_waiting = [count for count in waiting_counts() if count.program_id == program.pk]
+    # The impact panel asks for its charts only when there is an estimate to draw (no request that must fail).
+    impact_ready = bool(program) and impact_result(program=program, indicator=Indicator.GDP) is not None
     config = {
         "program": program.code if program else None,
+        "impact_ready": impact_ready,
         "period": period,
         "province": program.province_id if program else None,
         "api": reverse("api-root"),

@@ -131,6 +131,12 @@
   }
 
   async function load() {
+    if (!cfg.impact_ready) {
+      // Nothing estimated yet for this program (recompute_impact, or the job after the next gap recomputation).
+      summary.textContent = T.none;
+      section.dataset.state = "empty";
+      return;
+    }
     const url = new URL(cfg.api + "impact/chart/", window.location.origin);
     url.searchParams.set("program", cfg.program);
     url.searchParams.set("indicator", "gdp");
