@@ -17,10 +17,10 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from django.db import models
 from django.utils.translation import gettext as _
 
+from common.periods import is_stat_period
 from pairing.models import Program, Region, RegionLevel, Source
 
 from .models import Indicator, ReleaseKind, StatValue
-from .periods import is_period
 from .reading import FileRejected, Problem, Table, read_table
 
 __all__ = [
@@ -169,7 +169,7 @@ def parse_indicator_rows(table: Table) -> list[IndicatorRow]:
                 % {"code": row["indicator"], "codes": ", ".join(Indicator.values)}
             )
         period = row["period"]
-        if not is_period(period):
+        if not is_stat_period(period):
             reasons.append(_("period %(period)r is neither a year (2025) nor a month (2025-09)") % {"period": period})
         value = growth = None
         if row["value"]:

@@ -16,10 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from common.exports import spreadsheet_text
+from common.periods import STAT_PERIOD_RE, same_period_year_before
 from pairing.models import Program, Region, RegionLevel
 
 from .models import Indicator
-from .periods import PERIOD_RE, previous_period
 from .selectors import effective_values, program_counties
 
 # The bureau's name of each indicator, in the order of its tables, and the unit its levels are typed in.
@@ -45,7 +45,7 @@ _CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 def period_title(period: str) -> str:
     """2025 → 2025年; 2025-09 → 2025年1-9月 (as the bureau titles a year-to-date table)."""
-    match = PERIOD_RE.match(period)
+    match = STAT_PERIOD_RE.match(period)
     if match is None:
         raise ValueError(f"Not a period: {period!r}")
     return f"{match['year']}年" + (f"1-{int(match['month'])}月" if match["month"] else "")
@@ -171,7 +171,7 @@ def statistics_workbook(*, program: Program, period: str) -> bytes:
     """A row per county-level unit of ``program`` for ``period``: its adcode and name, and for each indicator last
     period's level (grey, for reference: not imported), the level and the growth to fill in."""
     counties = list(program_counties(program).only("adcode", "name").order_by("adcode"))
-    before = previous_period(period)
+    before = same_period_year_before(period)
     previous = {
         (value.region, value.indicator): value.value
         for value in effective_values(periods=[before], provinces=sorted({c.adcode[:2] + "0000" for c in counties}))
