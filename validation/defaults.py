@@ -15,21 +15,21 @@ DEFAULT_RULES: list[dict] = [
         "field": "actual_start_date",
         "severity": "error",
         "earliest": EARLIEST_PLAUSIBLE,
-        "note": "A construction start before 2000 is a typing mistake (e.g. 1900).",
+        "note": "2000年以前的开工日期是录入错误（例如1900年）。",
     },
     {
         "kind": "date_range",
         "field": "actual_production_date",
         "severity": "error",
         "earliest": EARLIEST_PLAUSIBLE,
-        "note": "A production date before 2000 is a typing mistake.",
+        "note": "2000年以前的投产日期是录入错误。",
     },
     {
         "kind": "text_words",
         "field": "problems",
         "severity": "error",
         "max_words": 1000,
-        "note": "A problem for provincial coordination is stated in a page, not pasted documents.",
+        "note": "需省级协调的问题用一页纸说清，不粘贴整份文件。",
     },
     {"kind": "text_words", "field": "stage_back_reason", "severity": "error", "max_words": 500, "note": ""},
     {
@@ -37,20 +37,20 @@ DEFAULT_RULES: list[dict] = [
         "field": "month_investment",
         "severity": "warning",
         "threshold": Decimal("300"),
-        "note": "This month's investment four times last month's, or a quarter of it, is worth a look.",
+        "note": "本月投资是上月的四倍以上或四分之一以下，值得核实。",
     },
     {
         "kind": "cumulative_falls",
         "field": "cumulative_investment",
         "severity": "warning",
-        "note": "Below the last approved report it is refused; below a submitted one it is shown to the reviewer.",
+        "note": "低于上次审核通过的月报即被拒绝；低于已提交的月报则提示审核人。",
     },
     {
         "kind": "beyond_plan",
         "field": "cumulative_investment",
         "severity": "warning",
         "threshold": Decimal("20"),
-        "note": "Completed investment more than 20% beyond the plan.",
+        "note": "累计完成投资超出计划投资20%以上。",
     },
     {"kind": "value_range", "field": "jobs_created", "severity": "warning", "maximum": Decimal("20000"), "note": ""},
     {
@@ -58,7 +58,7 @@ DEFAULT_RULES: list[dict] = [
         "field": "stat_growth_pct",
         "severity": "warning",
         "threshold": Decimal("5"),
-        "note": "A reported growth more than 5 points from the growth of the two levels.",
+        "note": "报送增速与两期总量推算的增速相差5个百分点以上。",
     },
     {
         "kind": "value_range",
@@ -66,7 +66,7 @@ DEFAULT_RULES: list[dict] = [
         "severity": "warning",
         "minimum": Decimal("-50"),
         "maximum": Decimal("100"),
-        "note": "A county's growth beyond −50% or +100% in a year is rare enough to check.",
+        "note": "县域年增速低于−50%或高于+100%十分罕见，需核实。",
     },
 ]
 
