@@ -289,7 +289,12 @@ def finish(users: Users) -> None:
 def list_endpoints() -> list[tuple[str, str]]:
     from config.api_router import router
 
-    return sorted((basename, prefix) for prefix, viewset, basename in router.registry if hasattr(viewset, "list"))
+    # Paginated lists only: the impact estimates of a program are one object (their schema says so), not a list.
+    return sorted(
+        (basename, prefix)
+        for prefix, viewset, basename in router.registry
+        if hasattr(viewset, "list") and type(getattr(viewset, "schema", None)).__name__ != "OneObjectSchema"
+    )
 
 
 def officer_token() -> str:

@@ -31,6 +31,7 @@ from common.admin import (
     with_probed_dates,
 )
 from pairing.admin import PairingAdmin, ParkAdmin
+from pairing.admin_filters import PairedCountyListFilter, PairingListFilter
 from pairing.models import Park, Region
 
 from .admin_review import ReviewWorkspaceMixin
@@ -216,8 +217,8 @@ class ProjectAdmin(SampleMixin, SimpleHistoryAdmin, ServiceAdmin):
         "health",
         "category",
         "pairing__program",
-        ("pairing", admin.RelatedOnlyFieldListFilter),
-        ("county", admin.RelatedOnlyFieldListFilter),
+        ("pairing", PairingListFilter),
+        ("county", PairedCountyListFilter),
         SampleFilter,
     ]
     search_fields = ["code", "name", "enterprise", "county__name", "=county__adcode"]
@@ -429,8 +430,8 @@ class ProgressReportAdmin(ReviewWorkspaceMixin, SampleMixin, SimpleHistoryAdmin,
         "stage",
         "problem_category",
         "project__pairing__program",
-        ("project__pairing", admin.RelatedOnlyFieldListFilter),
-        ("project__county", admin.RelatedOnlyFieldListFilter),
+        ("project__pairing", PairingListFilter),
+        ("project__county", PairedCountyListFilter),
         SampleFilter,
     ]
     search_fields = ["project__code", "project__name", "project__enterprise", "period"]
@@ -610,7 +611,7 @@ class CrossCountyOrderAdmin(SampleMixin, TrackerModelAdmin):
         "signed_date",
         "sample_badge",
     ]
-    list_filter = ["pairing__program", ("pairing", admin.RelatedOnlyFieldListFilter), SampleFilter]
+    list_filter = ["pairing__program", ("pairing", PairingListFilter), SampleFilter]
     search_fields = ["buyer", "seller", "goods", "seller_county__name"]
     autocomplete_fields = ["pairing", "seller_county"]
     list_select_related = [*PAIRING_RELATED, "seller_county"]
@@ -631,7 +632,7 @@ class PromotionEventAdmin(SampleMixin, TrackerModelAdmin):
         "money_intended_investment",
         "sample_badge",
     ]
-    list_filter = ["pairing__program", ("pairing", admin.RelatedOnlyFieldListFilter), SampleFilter]
+    list_filter = ["pairing__program", ("pairing", PairingListFilter), SampleFilter]
     search_fields = ["title", "location"]
     autocomplete_fields = ["pairing"]
     list_select_related = PAIRING_RELATED
@@ -644,7 +645,7 @@ class PromotionEventAdmin(SampleMixin, TrackerModelAdmin):
 @admin.register(Secondment)
 class SecondmentAdmin(SampleMixin, TrackerModelAdmin):
     list_display = ["person", "kind", "post", "from_county", "to_county", "start_date", "end_date", "sample_badge"]
-    list_filter = ["kind", "pairing__program", ("pairing", admin.RelatedOnlyFieldListFilter), SampleFilter]
+    list_filter = ["kind", "pairing__program", ("pairing", PairingListFilter), SampleFilter]
     search_fields = ["person", "post", "from_county__name", "to_county__name"]
     autocomplete_fields = ["pairing", "from_county", "to_county"]
     list_select_related = ["from_county", "to_county"]
@@ -655,7 +656,7 @@ class SecondmentAdmin(SampleMixin, TrackerModelAdmin):
 @admin.register(FinanceSupport)
 class FinanceSupportAdmin(SampleMixin, TrackerModelAdmin):
     list_display = ["kind", "beneficiary", "pairing", "money_amount", "arranged_on", "sample_badge"]
-    list_filter = ["kind", "pairing__program", ("pairing", admin.RelatedOnlyFieldListFilter), SampleFilter]
+    list_filter = ["kind", "pairing__program", ("pairing", PairingListFilter), SampleFilter]
     search_fields = ["beneficiary", "description"]
     autocomplete_fields = ["pairing"]
     list_select_related = PAIRING_RELATED

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from common.admin import TrackerModelAdmin
 from common.periods import MONTH_RE, ONE_PLACE
+from pairing.admin_filters import PairedCountyListFilter, PairingListFilter
 from pairing.models import Program
 
 from .models import ProjectWarning, ReportReminder, WarningChange, WarningColour, WarningRules
@@ -127,9 +128,9 @@ class ProjectWarningAdmin(ReadOnlyAdmin):
     list_display_links = ["project_code"]
     list_filter = [
         "colour",
-        ("project__pairing__program", admin.RelatedOnlyFieldListFilter),
-        ("project__pairing", admin.RelatedOnlyFieldListFilter),
-        ("project__county", admin.RelatedOnlyFieldListFilter),
+        ("project__pairing__program", admin.RelatedFieldListFilter),
+        ("project__pairing", PairingListFilter),
+        ("project__county", PairedCountyListFilter),
     ]
     search_fields = ["project__code", "project__name", "project__enterprise"]
     list_select_related = ["project__county", "project__pairing__program"]
@@ -284,7 +285,7 @@ class ProjectWarningAdmin(ReadOnlyAdmin):
 @admin.register(WarningChange)
 class WarningChangeAdmin(ReadOnlyAdmin):
     list_display = ["project", "from_badge", "to_badge", "reasons_text", "changed_on", "recorded_at"]
-    list_filter = ["to_colour", "from_colour", ("project__pairing__program", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["to_colour", "from_colour", ("project__pairing__program", admin.RelatedFieldListFilter)]
     search_fields = ["project__code", "project__name"]
     list_select_related = ["project"]
     date_hierarchy = "changed_on"
@@ -308,7 +309,7 @@ class WarningChangeAdmin(ReadOnlyAdmin):
 @admin.register(ReportReminder)
 class ReportReminderAdmin(ReadOnlyAdmin):
     list_display = ["project", "period", "kind", "recipient", "sent_at"]
-    list_filter = ["kind", ("project__pairing__program", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["kind", ("project__pairing__program", admin.RelatedFieldListFilter)]
     search_fields = ["project__code", "project__name", "recipient__username", "period"]
     list_select_related = ["project", "recipient"]
     date_hierarchy = "sent_at"

@@ -32,6 +32,7 @@ from funds.services import (
     disbursement_create,
     fund_create,
 )
+from pairing.admin_filters import PairedCountyListFilter, PairingListFilter
 
 from .overview import BondPlanUsageMixin, FundOverviewMixin
 
@@ -180,8 +181,8 @@ class AllocationAdmin(BookedAdmin):
         "fund__year",
         "fund__kind",
         "fund__program",
-        ("county", admin.RelatedOnlyFieldListFilter),
-        ("project__pairing", admin.RelatedOnlyFieldListFilter),
+        ("county", PairedCountyListFilter),
+        ("project__pairing", PairingListFilter),
         SampleFilter,
     ]
     search_fields = ["county__name", "=county__adcode", "project__code", "project__name", "document_no", "fund__name"]
@@ -239,7 +240,7 @@ class DisbursementAdmin(BookedAdmin):
     list_filter = [
         "allocation__fund__year",
         "allocation__fund__program",
-        ("allocation__county", admin.RelatedOnlyFieldListFilter),
+        ("allocation__county", PairedCountyListFilter),
         SampleFilter,
     ]
     search_fields = ["allocation__county__name", "=allocation__county__adcode", "document_no", "purpose"]
@@ -363,7 +364,7 @@ class BondIssueInline(ServiceInline):
 class BondQuotaAdmin(BookedAdmin):
     draws_on_a_limit = True
     list_display = ["plan", "county", "money_quota", "money_issued", "money_unissued", "sample_badge"]
-    list_filter = ["plan__year", "plan__program", ("county", admin.RelatedOnlyFieldListFilter), SampleFilter]
+    list_filter = ["plan__year", "plan__program", ("county", PairedCountyListFilter), SampleFilter]
     search_fields = ["county__name", "=county__adcode"]
     autocomplete_fields = ["plan", "county"]
     list_select_related = ["plan__program", "county"]
@@ -399,8 +400,8 @@ class BondIssueAdmin(BookedAdmin):
     list_filter = [
         "quota__plan__year",
         "quota__plan__program",
-        ("quota__county", admin.RelatedOnlyFieldListFilter),
-        ("project__pairing", admin.RelatedOnlyFieldListFilter),
+        ("quota__county", PairedCountyListFilter),
+        ("project__pairing", PairingListFilter),
         SampleFilter,
     ]
     search_fields = ["quota__county__name", "=quota__county__adcode", "project__code", "project__name"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import ReadOnlyInline, SampleFilter, money_column
 from funds.models import Fund, FundContribution, FundInvestment, FundKind, ParkLedgerEntry, ParkLedgerShare
 from funds.services import fund_contribution_create, fund_investment_create, park_ledger_record
+from pairing.admin_filters import PairedCountyListFilter, PairingListFilter
 
 from .money import BookedAdmin
 
@@ -68,8 +69,8 @@ class FundContributionAdmin(PairIndustryFundChoiceMixin, BookedAdmin):
     list_filter = [
         "fund__year",
         "fund__program",
-        ("fund__pairing", admin.RelatedOnlyFieldListFilter),
-        ("county", admin.RelatedOnlyFieldListFilter),
+        ("fund__pairing", PairingListFilter),
+        ("county", PairedCountyListFilter),
         SampleFilter,
     ]
     search_fields = ["county__name", "=county__adcode", "document_no", "fund__name"]
@@ -102,8 +103,8 @@ class FundInvestmentAdmin(PairIndustryFundChoiceMixin, BookedAdmin):
     list_filter = [
         "fund__year",
         "fund__program",
-        ("fund__pairing", admin.RelatedOnlyFieldListFilter),
-        ("project__county", admin.RelatedOnlyFieldListFilter),
+        ("fund__pairing", PairingListFilter),
+        ("project__county", PairedCountyListFilter),
         SampleFilter,
     ]
     search_fields = ["project__code", "project__name", "document_no", "fund__name"]

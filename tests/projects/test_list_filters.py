@@ -98,3 +98,61 @@ def test_admin_lists_narrow_by_county(client, officer, two_pairings, pairing_a, 
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
+
+
+ADMIN_LISTS = [
+    "/admin/projects/project/",
+    "/admin/projects/progressreport/",
+    "/admin/projects/projectwarning/",
+    "/admin/funds/allocation/",
+    "/admin/funds/disbursement/",
+]
+
+
+@pytest.mark.parametrize("path", ADMIN_LISTS)
+def test_the_pairing_and_county_filters_cost_the_same_whatever_the_number_of_pairings(
+    path, client, officer, two_pairings, program
+):
+    """The sidebar's pairing and county choices are read in one query each: naming every pairing with a query of its
+    own cost thousands of queries and seconds a page at national volume (docs/benchmarks.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pairing.factories import CountyFactory, PairingFactory
+
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(captured)
+
+    before = queries()
+    fund = FundFactory(program=program, year=2024, total=Decimal("200000000.00"))
+    for i in range(6):
+        # Each new pairing with rows in every list, as at national volume.
+        pairing = PairingFactory(
+            program=program,
+            strong_county=CountyFactory(adcode=f"3799{i:02d}"),
+            weak_county=CountyFactory(adcode=f"3798{i:02d}"),
+        )
+        project = ProjectFactory(pairing=pairing, signed_date=dt.date(2025, 1, 10))
+        ProgressReportFactory(
+            project=project,
+            period="2025-09",
+            status=ReportStatus.SUBMITTED,
+            submitted_at=SUBMITTED,
+            first_submitted_at=SUBMITTED,
+        )
+        allocation = allocation_create(
+            fund=fund, county=pairing.weak_county, amount=Decimal("1000000.00"), allocated_on=dt.date(2024, 2, 1)
+        )
+        disbursement_create(allocation=allocation, amount=Decimal("500000.00"), paid_on=dt.date(2024, 3, 1))
+    warnings_refresh(today=dt.date(2025, 10, 20))
+    after = queries()
+    assert after == before, (before, after)
+    body = client.get(path).content.decode()
+    assert "→" in body  # the pairings are named in the sidebar
