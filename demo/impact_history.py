@@ -6,8 +6,8 @@ from each county's 2023 sample level with invented growth (the weak counties on 
 county), under the same ``DEMO_SOURCE``, so ``seed_demo --reset`` deletes them with the rest. Nothing here is a real
 statistic.
 
-The estimates themselves are not computed here: they take half a minute for the demo program (a synthetic control and
-its placebo runs per weak county), which every test that seeds the demo would pay. ``make run`` runs
+The estimates themselves are not computed here: they take seconds for the demo program (a synthetic control and its
+placebo runs per weak county, five indicators), which every test that seeds the demo would pay. ``make run`` runs
 ``recompute_impact`` after ``seed_demo``, and the worker recomputes them after every gap recomputation.
 """
 
