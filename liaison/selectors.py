@@ -35,10 +35,6 @@ def month_before_today(today: dt.date) -> str:
     return month_before(month_of(today))
 
 
-# The pages' name for it, until they call it by the new one.
-previous_period = month_before_today
-
-
 @dataclass(frozen=True)
 class ReportingMonth:
     """The month to report on now and when its report is due (``report_due_day`` of the following month)."""

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.periods import current_month
 from projects.models import ProgressReport, Project, ReportAttachment
 from projects.reports import (
     REPORT_FIELDS,
     ReportData,
     StaleVersion,
-    current_period,
     progress_report_save,
     progress_report_submit,
     report_attachment_add,
@@ -99,7 +99,7 @@ def month_workbook_import(*, sheet: Sheet, county: str, by, today: dt.date | Non
     errors: list[CellError] = []
     period = sheet.period
     period_label = workbooks.label_text("Month reported")
-    if period > current_period(today):
+    if period > current_month(today):
         raise WorkbookRejected(
             [CellError(1, period_label, _("The period %(period)s is in the future.") % {"period": period})]
         )

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import Access, access_for
+from common.periods import current_month, is_month, month_add
 from pairing.models import Region
 from projects.models import ProgressReport, Project, ReportAttachment
-from projects.reports import StaleVersion, current_period, period_is_closed, report_lock_reason
-from projects.warnings import expected_periods, period_add
+from projects.reports import StaleVersion, period_is_closed, report_lock_reason
+from projects.warnings import expected_periods
 
 from . import workbooks
 from .forms import ReportForm
@@ -28,9 +29,9 @@ from .selectors import (
     ReportState,
     due_day_of,
     last_report_before,
+    month_before_today,
     month_initial,
     plan_against_actual,
-    previous_period,
     project_cards,
     recent_reports,
     report_threads,
@@ -86,7 +87,7 @@ def my_projects(request: HttpRequest, access: Access) -> HttpResponse:
         "liaison/projects.html",
         {
             "county_name": _county_name(access),
-            "period": previous_period(today),
+            "period": month_before_today(today),
             "cards": [card for card in cards if not card.is_terminated],
             "terminated": [card for card in cards if card.is_terminated],
             "reports": recent_reports(access.county),
@@ -104,7 +105,7 @@ def _project_of(access: Access, project_id: int) -> Project:
 def report_new(request: HttpRequest, access: Access, project_id: int) -> HttpResponse:
     """The report due now (the previous month's)."""
     project = _project_of(access, project_id)
-    return redirect("liaison:report", project_id=project.pk, period=previous_period(timezone.localdate()))
+    return redirect("liaison:report", project_id=project.pk, period=month_before_today(timezone.localdate()))
 
 
 def _lock_reason(project: Project, period: str, report: ProgressReport | None) -> str | None:
@@ -230,9 +231,9 @@ def project_detail(request: HttpRequest, access: Access, project_id: int) -> Htt
 
 def _workbook_period(request: HttpRequest, today) -> str:
     period = request.GET.get("period", "")
-    if workbooks.PERIOD.fullmatch(period) and period <= current_period(today):
+    if is_month(period) and period <= current_month(today):
         return period
-    return previous_period(today)
+    return month_before_today(today)
 
 
 @liaison_required
@@ -275,14 +276,14 @@ def workbook(request: HttpRequest, access: Access) -> HttpResponse:
                 )
                 return redirect("liaison:projects")
     context["lines"] = workbook_lines(county=access.county, period=period)
-    context["periods"] = [period_add(previous_period(today), -back) for back in range(0, 6)]
+    context["periods"] = [month_add(month_before_today(today), -back) for back in range(0, 6)]
     return render(request, "liaison/workbook.html", context, status=status)
 
 
 @liaison_required
 def workbook_download(request: HttpRequest, access: Access, period: str) -> HttpResponse:
     today = timezone.localdate()
-    if period > current_period(today):
+    if period > current_month(today):
         messages.error(request, _("The period %(period)s is in the future.") % {"period": period})
         return redirect("liaison:workbook")
     content = workbooks.build_workbook(

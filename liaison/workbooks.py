@@ -41,6 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.exports import HEADER_FILL, HEADER_FONT, MEDIA_TYPES, TEXT_FORMAT, XLSX, spreadsheet_text
+from common.periods import is_month
 from projects.models import ProblemCategory, Project, Stage
 from stats.reading import FileRejected, Limits, check_file, read_lines
 
@@ -55,7 +56,6 @@ FIRST_ROW = HEADER_ROW + 1
 # checked and saved within its request (about 50 ms a row on SQLite), so this also bounds how long it holds a worker.
 MAX_ROWS = 300
 MAX_BYTES = 5_000_000
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")
 MEDIA_TYPE = MEDIA_TYPES[XLSX]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what common.exports.spreadsheet_text defuses
@@ -363,7 +363,7 @@ def _sheet(lines: list[tuple[int, list[str]]]) -> Sheet:
     first = by_number.get(1, [])
     period = first[1].strip() if len(first) > 1 else ""
     label = label_text("Month reported")
-    if not PERIOD.fullmatch(period):
+    if not is_month(period):
         raise WorkbookRejected([CellError(1, label, _("Enter the month as YYYY-MM, e.g. 2025-09."))])
     header = [cell.strip() for cell in by_number.get(HEADER_ROW, [])]
     if header[: len(COLUMNS)] != _headers() or any(header[len(COLUMNS) :]):

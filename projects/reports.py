@@ -102,9 +102,6 @@ class ReportData:
 
 REPORT_FIELDS = [field.name for field in fields(ReportData)]
 
-# The report month of a day (Beijing time); the earlier name of common.periods.current_month.
-current_period = current_month
-
 
 def report_lock_reason(report: ProgressReport) -> str | None:
     """Why a liaison cannot edit the report now, in words, or None if they can."""

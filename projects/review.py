@@ -11,12 +11,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from common.periods import month_add
 from validation.models import RuleOutcome
 from validation.selectors import report_warnings
 
 from .models import ProblemCategory, ProgressReport, Project, ReportStatus, Stage
 from .reports import report_application_errors, report_authors
-from .warnings import period_add
 
 
 def review_queue() -> QuerySet[ProgressReport]:
@@ -136,7 +136,7 @@ def review_page(report: ProgressReport) -> ReviewPage:
         pk=report.project_id
     )
     earlier = ProgressReport.objects.filter(project=project, period__lt=report.period)
-    last_month = earlier.filter(period=period_add(report.period, -1)).exclude(status=ReportStatus.DRAFT).first()
+    last_month = earlier.filter(period=month_add(report.period, -1)).exclude(status=ReportStatus.DRAFT).first()
     last_approved = earlier.filter(status=ReportStatus.APPROVED).order_by("-period").first()
     warnings = list(report_warnings(report.pk))
     by_field: dict[str, list[str]] = {}

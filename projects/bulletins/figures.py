@@ -36,8 +36,6 @@ from ..warnings import (
     whole_months_between,
 )
 
-# A report month YYYY-MM (the earlier name of common.periods.MONTH_RE).
-PERIOD_RE = MONTH_RE
 RATE_PLACES = Decimal("0.000001")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")

@@ -40,12 +40,6 @@ class ReasonCode:
     MARKED_LAGGING = "marked_lagging"
 
 
-# Earlier names of the report-month helpers of common.periods, still imported by other apps.
-period_of = month_of
-period_add = month_add
-periods_between = months_between
-
-
 # --- Months ----------------------------------------------------------------------------------------------------------
 
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_set_role
+from common.periods import month_add, month_of
 from funds.models import BondPlan
 from pairing.models import Program, Region
 from projects.bulletins import bulletin_generate
 from projects.models import Project
-from projects.warnings import period_add, period_of
 
 from .conftest import DESKTOP, PHONE
 
@@ -41,7 +41,7 @@ def demo(django_user_model):
     liaison = django_user_model.objects.create_user("liaison", password=PASSWORD)
     user_set_role(user=liaison, role=Role.LIAISON, county=Region.objects.get(pk="370405"))
     program = Program.objects.get(code="sd-2024")
-    bulletin = bulletin_generate(program=program, period=period_add(period_of(timezone.localdate()), -1))
+    bulletin = bulletin_generate(program=program, period=month_add(month_of(timezone.localdate()), -1))
     return {
         "officer": officer,
         "bulletin": bulletin,

@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from liaison.selectors import previous_period
+from common.periods import month_add
+from liaison.selectors import month_before_today
 from liaison.workbooks import FIRST_ROW, KEYS
 from projects.factories import ProjectFactory
 from projects.models import ProgressReport, ReportStatus, Stage
 from projects.reports import ReportData, progress_report_return, progress_report_save, progress_report_submit
-from projects.warnings import period_add
 
 from .conftest import PHONE
 
@@ -40,7 +40,7 @@ def projects(pairing_a, liaison_a, officer):
     second = ProjectFactory(
         pairing=pairing_a, code="TEZ-002", name="台儿庄新材料项目", signed_date=today - dt.timedelta(days=400)
     )
-    period = period_add(previous_period(today), -1)
+    period = month_add(month_before_today(today), -1)
     data = ReportData(
         stage=Stage.SIGNED, cumulative_investment=Decimal("30000000"), month_investment=Decimal("5000000")
     )
@@ -79,7 +79,7 @@ def filled(content: bytes, **rows) -> bytes:
 @pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP_1440, "desktop")])
 def test_project_page_and_month_workbook(browser, live_server, screenshot, projects, viewport, name):
     first, _second = projects
-    due = previous_period(timezone.localdate())
+    due = month_before_today(timezone.localdate())
     context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     sign_in(page, live_server.url)
@@ -89,7 +89,7 @@ def test_project_page_and_month_workbook(browser, live_server, screenshot, proje
     page.wait_for_url(f"**/liaison/projects/{first.pk}/")
     assert page.locator("#plan").is_visible()
     assert page.locator("#stage-history").is_visible()
-    thread = page.locator(f"#report-{period_add(due, -1)}")
+    thread = page.locator(f"#report-{month_add(due, -1)}")
     assert COMMENT in thread.inner_text()
     assert thread.locator(".step").count() == 3  # drafted, submitted, returned
     assert_fits(page, viewport)

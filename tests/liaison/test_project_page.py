@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from common.periods import month_add
+from liaison.selectors import month_before_today
 from projects.factories import ProgressReportFactory, ProjectFactory
 from projects.models import ProgressReport, ReportStatus, Stage
 from projects.reports import (
@@ -18,7 +20,6 @@ from projects.reports import (
     progress_report_save,
     progress_report_submit,
 )
-from projects.warnings import period_add
 
 from .conftest import signed_in
 
@@ -33,7 +34,7 @@ def page_url(project) -> str:
 def reviewed(liaison_a, officer, django_user_model, project_a, due_period):
     """Last month's report, returned once with a comment, corrected, resubmitted and approved by a second officer."""
     second = django_user_model.objects.create_superuser("officer2", "o2@example.org", "pw", is_staff=True)
-    period = period_add(due_period, -1)
+    period = month_add(due_period, -1)
     start = dt.date.fromisoformat(f"{period}-03")
     data = ReportData(
         stage=Stage.STARTED,
@@ -121,7 +122,7 @@ class TestContent:
         self, client_a, project_a, due_period, django_assert_max_num_queries
     ):
         for back in range(1, 6):
-            ProgressReportFactory(project=project_a, period=period_add(due_period, -back))
+            ProgressReportFactory(project=project_a, period=month_add(due_period, -back))
         from liaison.selectors import report_threads
 
         with django_assert_max_num_queries(2):
@@ -180,12 +181,11 @@ class TestMonthFormPrefilled:
             actual_start_date=today - dt.timedelta(days=100),
             completed_investment=Decimal("5000000.00"),
         )
-        from liaison.selectors import previous_period
 
-        period = previous_period(today)
+        period = month_before_today(today)
         ProgressReportFactory(
             project=project,
-            period=period_add(period, -2),
+            period=month_add(period, -2),
             stage=Stage.SIGNED,
             cumulative_investment=Decimal(100),
             month_investment=Decimal(100),

@@ -14,11 +14,11 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from common.periods import month_add
 from liaison.workbooks import COLUMNS, FIRST_ROW, HEADER_ROW, KEYS
 from projects.factories import ProgressReportFactory, ProjectFactory
 from projects.models import ClosedPeriod, ProgressReport, ReportStatus, Stage
 from projects.reports import ReportData, progress_report_save, progress_report_submit
-from projects.warnings import period_add
 
 from .conftest import signed_in
 
@@ -86,7 +86,7 @@ def project_a2(pairing_a, today):
 def last_month(project_a2, due_period):
     return ProgressReportFactory(
         project=project_a2,
-        period=period_add(due_period, -1),
+        period=month_add(due_period, -1),
         stage=Stage.STARTED,
         actual_start_date=project_a2.actual_start_date,
         cumulative_investment=Decimal("20000000.00"),
@@ -161,7 +161,7 @@ class TestDownload:
         assert (cell.value, cell.data_type) == ("'=土地指标+能耗指标", "s")
 
     def test_a_future_month_is_not_offered(self, client_a, project_a, today):
-        future = period_add(f"{today:%Y-%m}", 1)
+        future = month_add(f"{today:%Y-%m}", 1)
 
         response = client_a.get(reverse("liaison:workbook_download", args=[future]))
 
@@ -333,7 +333,7 @@ class TestAllOrNothing:
         workbook = download(client_a, due_period)
         sheet = workbook.worksheets[0]
         fill(sheet, "TEZ-001", month_investment=1, cumulative_investment=1)
-        sheet["B1"] = period_add(due_period, -1)
+        sheet["B1"] = month_add(due_period, -1)
 
         response = upload(client_a, workbook)
 
@@ -342,7 +342,7 @@ class TestAllOrNothing:
 
     def test_a_future_month_is_refused(self, chinese, project_a, due_period, today):
         workbook = download(chinese, due_period)
-        workbook.worksheets[0]["B1"] = period_add(f"{today:%Y-%m}", 1)
+        workbook.worksheets[0]["B1"] = month_add(f"{today:%Y-%m}", 1)
 
         response = upload(chinese, workbook)
 
@@ -494,7 +494,7 @@ class TestQueries:
                 project = ProjectFactory(
                     pairing=pairing_a, code=f"Q-{number:03d}", signed_date=today - dt.timedelta(days=400)
                 )
-                ProgressReportFactory(project=project, period=period_add(due_period, -1))
+                ProgressReportFactory(project=project, period=month_add(due_period, -1))
 
         projects(3, 0)
         with CaptureQueriesContext(connection) as few:

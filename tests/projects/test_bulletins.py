@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.money import FEN
+from common.periods import month_add, month_of
 from config.celery_app import app
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 from projects.bulletins import (
@@ -48,7 +49,7 @@ from projects.models import (
 from projects.reports import progress_report_approve
 from projects.services import project_change_stage, project_create
 from projects.tasks import monthly_bulletins_task
-from projects.warnings import period_add, period_of, warnings_refresh
+from projects.warnings import warnings_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -414,7 +415,7 @@ def test_a_bulletin_of_the_demo_adds_up_against_the_database():
     demo = demo_seed()
     today = timezone.localdate()
 
-    bulletin = bulletin_generate(program=demo.program, period=period_add(period_of(today), -1), today=today)
+    bulletin = bulletin_generate(program=demo.program, period=month_add(month_of(today), -1), today=today)
 
     book = open_workbook(bulletin)
     assert tuple(book.sheetnames) == SHEETS
@@ -453,7 +454,7 @@ class TestSchedule:
 
     def test_last_months_bulletin_of_every_running_program_once(self, program):
         ended = ProgramFactory(code="ended", start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 12, 31))
-        last_month = period_add(period_of(timezone.localdate()), -1)
+        last_month = month_add(month_of(timezone.localdate()), -1)
 
         first = monthly_bulletins_task.delay().get(timeout=5)
         second = monthly_bulletins_task.delay().get(timeout=5)

@@ -28,12 +28,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from common.periods import month_add
 from funds.factories import BondPlanFactory, FundFactory, PairIndustryFundFactory
 from funds.models import Fund
 from funds.services import allocation_create, bond_issue_create, bond_quota_assign, disbursement_create
+from liaison.selectors import month_before_today
 from projects.bulletins import bulletin_generate
 from projects.factories import ProjectFactory
-from projects.warnings import period_add
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -158,14 +159,13 @@ def dashboard_csv(client, world: World) -> bytes:
 def liaison_workbook(client, world: World) -> bytes:
     """The month's workbook a county liaison downloads: the projects' names and their last reported problems."""
     from accounts.services import user_set_role
-    from liaison.selectors import previous_period
     from projects.factories import ProgressReportFactory
     from projects.models import Project
 
     projects = list(Project.objects.filter(code__startswith="X-").order_by("code"))
-    period = previous_period(timezone.localdate())
+    period = month_before_today(timezone.localdate())
     for project, text in zip(projects, HOSTILE, strict=True):
-        ProgressReportFactory(project=project, period=period_add(period, -1), problem_category="other", problems=text)
+        ProgressReportFactory(project=project, period=month_add(period, -1), problem_category="other", problems=text)
     user = get_user_model().objects.create_user("liaison-x", "x@example.org", "pw-liaison-x")
     user_set_role(user=user, role="liaison", county=projects[0].county)
     client.force_login(user)
