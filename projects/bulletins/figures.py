@@ -25,7 +25,7 @@ from ..models import (
     Stage,
     WarningColour,
 )
-from ..selectors import submitted_reports, warning_rules_for
+from ..selectors import submitted_months, warning_rules_for
 from ..warnings import (
     ReportingFigures,
     add_months,
@@ -166,7 +166,7 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         .select_related("county", "pairing__program", "pairing__strong_county", "pairing__weak_county")
         .order_by("code")
     )
-    submitted = submitted_reports(
+    submitted = submitted_months(
         ProgressReport.objects.filter(project__pairing__program=program, period__lte=report_period)
     )
     by_pk = {project.pk: project for project in projects}
@@ -197,7 +197,9 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
         # Reports due after month P are left to the next bulletin, even when this one is generated late.
         missing = [
             month
-            for month in overdue_periods(project, rules=rules, today=today, reports=submitted.get(project.pk, ()))
+            for month in overdue_periods(
+                project, rules=rules, today=today, submitted=submitted.get(project.pk, frozenset())
+            )
             if month <= report_period
         ]
         if missing:

@@ -54,7 +54,7 @@ Reporting rates (``reporting_rates``), per location county for one month: timeli
 the due day ÷ reports expected; completeness = reports submitted at all ÷ reports expected.
 """
 
-from ..selectors import submitted_reports, warning_rules_for
+from ..selectors import submitted_months, warning_rules_for
 from .classification import (
     BEFORE_PRODUCTION,
     HUNDRED,
@@ -109,7 +109,7 @@ __all__ = [
     "report_due_date",
     "reporting_rates",
     "reporting_rates_total",
-    "submitted_reports",
+    "submitted_months",
     "warning_rules_for",
     "warnings_refresh",
     "whole_months_between",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -95,10 +96,17 @@ def _submitted_periods(reports: Iterable[ProgressReport]) -> set[str]:
 
 
 def overdue_periods(
-    project: Project, *, rules: WarningRules, today: dt.date, reports: Iterable[ProgressReport]
+    project: Project,
+    *,
+    rules: WarningRules,
+    today: dt.date,
+    reports: Iterable[ProgressReport] = (),
+    submitted: AbstractSet[str] | None = None,
 ) -> list[str]:
-    """The months whose report is overdue on ``today``, oldest first."""
-    submitted = _submitted_periods(reports)
+    """The months whose report is overdue on ``today``, oldest first. What was submitted is read from the project's
+    ``reports``, or given as the set of ``submitted`` months (``projects.selectors.submitted_months``)."""
+    if submitted is None:
+        submitted = _submitted_periods(reports)
     through = last_overdue_period(today, due_day=rules.report_due_day)
     return [period for period in expected_periods(project, through=through) if period not in submitted]
 
@@ -154,12 +162,18 @@ def investment_progress(project: Project, *, today: dt.date) -> InvestmentProgre
 
 
 def classify(
-    project: Project, *, rules: WarningRules, today: dt.date, reports: Iterable[ProgressReport]
+    project: Project,
+    *,
+    rules: WarningRules,
+    today: dt.date,
+    reports: Iterable[ProgressReport] = (),
+    submitted: AbstractSet[str] | None = None,
 ) -> tuple[str, list[dict[str, str]]]:
     """The colour of an active project on ``today`` and every reason for it, worst first.
 
-    ``reports`` are the project's progress reports (only ``period`` and ``first_submitted_at`` are read);
-    ``project.pairing.program`` must be loaded. Touches no database otherwise.
+    ``reports`` are the project's progress reports (only ``period`` and ``first_submitted_at`` are read), or
+    ``submitted`` the months it has submitted; ``project.pairing.program`` must be loaded. Touches no database
+    otherwise.
     """
     found: list[tuple[str, int, str, str]] = []  # colour, rule order, code, text
 
@@ -189,7 +203,7 @@ def classify(
             add(colour, 1, ReasonCode.SIGNED_NOT_STARTED, text)
 
     # 2. Monthly reports overdue.
-    overdue = overdue_periods(project, rules=rules, today=today, reports=reports)
+    overdue = overdue_periods(project, rules=rules, today=today, reports=reports, submitted=submitted)
     colour = None
     if len(overdue) >= rules.red_overdue_reports:
         colour = WarningColour.RED

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from common.bulk import bulk_insert
 from pairing.models import Program
 
 from ..models import (
@@ -26,7 +27,7 @@ from ..models import (
     WarningColour,
     WarningRules,
 )
-from ..selectors import projects_for_warnings, rules_by_program, submitted_reports
+from ..selectors import projects_for_warnings, rules_by_program, submitted_months
 from .classification import classify
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def warnings_refresh(
         missing = {project.pairing.program_id for project in batch} - rules.keys()
         if missing:
             rules.update(rules_by_program(missing))
-        reports = submitted_reports(ProgressReport.objects.filter(project_id__in=ids))
+        submitted = submitted_months(ProgressReport.objects.filter(project_id__in=ids))
         existing = {row.project_id: row for row in ProjectWarning.objects.filter(project_id__in=ids)}
 
         to_create: list[ProjectWarning] = []
@@ -142,7 +143,10 @@ def warnings_refresh(
         with translation.override(settings.LANGUAGE_CODE):
             for project in batch:
                 colour, reasons = classify(
-                    project, rules=rules[project.pairing.program_id], today=today, reports=reports.get(project.pk, ())
+                    project,
+                    rules=rules[project.pairing.program_id],
+                    today=today,
+                    submitted=submitted.get(project.pk, frozenset()),
                 )
                 row = existing.get(project.pk)
                 if row is not None and row.checked_on > today:
@@ -173,13 +177,13 @@ def warnings_refresh(
                     to_update.append(row)
 
         if to_create:
-            ProjectWarning.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+            bulk_insert(ProjectWarning, to_create)
         if to_update:
             _rewrite_warnings(to_update)
         if checked_again:
             ProjectWarning.objects.filter(pk__in=checked_again).update(checked_on=today)
         if changes:
-            WarningChange.objects.bulk_create(changes, batch_size=WRITE_BATCH)
+            bulk_insert(WarningChange, changes)
         checked += len(batch)
         created += len(to_create)
         updated += len(to_update) + len(checked_again)
