@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.periods import MONTH_RE, month_before, month_of
-from pairing.models import Pairing, PairingStatus, Program
+from pairing.models import Pairing, PairingStatus, Program, Region
 from validation.selectors import warning_count
 
 from ..models import (
@@ -40,6 +40,21 @@ RATE_PLACES = Decimal("0.000001")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 FIGURES_VERSION = 1
+# What the figures read of a project (with its pairing and county, looked up): its row, its tally and its warnings.
+PROJECT_FIELDS = (
+    "code",
+    "name",
+    "pairing",
+    "county",
+    "is_sample",
+    "stage",
+    "health",
+    "signed_date",
+    "planned_start_date",
+    "planned_production_date",
+    "planned_investment",
+    "completed_investment",
+)
 
 # The document is Chinese whatever the reader's language, like the other workbooks of the tracker.
 STAGE_TITLES = {
@@ -156,16 +171,15 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
     report_period = month_before(period)
     due_date = report_due_date(report_period, due_day=rules.report_due_day)
 
-    pairings = list(
-        Pairing.objects.filter(program=program)
-        .select_related("strong_county", "weak_county")
-        .order_by("weak_county_id", "pk")
-    )
-    projects = list(
-        Project.objects.filter(pairing__program=program)
-        .select_related("county", "pairing__program", "pairing__strong_county", "pairing__weak_county")
-        .order_by("code")
-    )
+    # Each project's pairing and county are looked up here rather than joined: a national program has thousands of
+    # projects and few pairings and counties, and a model instance per joined row cost most of the figures' time.
+    pairings = list(program.pairings.select_related("strong_county", "weak_county").order_by("weak_county_id", "pk"))
+    pairing_by_pk = {pairing.pk: pairing for pairing in pairings}
+    projects = list(Project.objects.filter(pairing__program=program).only(*PROJECT_FIELDS).order_by("code"))
+    counties = Region.objects.in_bulk({project.county_id for project in projects})
+    for project in projects:
+        project.pairing = pairing_by_pk[project.pairing_id]
+        project.county = counties[project.county_id]
     submitted = submitted_months(
         ProgressReport.objects.filter(project__pairing__program=program, period__lte=report_period)
     )
@@ -210,23 +224,23 @@ def bulletin_figures(*, program: Program, period: str, today: dt.date | None = N
     warned: dict[str, list[dict[str, Any]]] = {WarningColour.RED: [], WarningColour.YELLOW: []}
     colour_counts = dict.fromkeys(WarningColour.values, 0)
     classified: set[int] = set()
-    for warning in (
+    for project_id, colour, reasons, since, checked_on in (
         ProjectWarning.objects.filter(project__pairing__program=program)
-        .only("project_id", "colour", "reasons", "since", "checked_on")
         .order_by("project__code")
+        .values_list("project_id", "colour", "reasons", "since", "checked_on")
     ):
-        colour_counts[warning.colour] += 1
-        classified.add(warning.project_id)
-        if warning.colour in warned:
-            warned[warning.colour].append(
+        colour_counts[colour] += 1
+        classified.add(project_id)
+        if colour in warned:
+            warned[colour].append(
                 {
-                    **_project_row(by_pk[warning.project_id]),
+                    **_project_row(by_pk[project_id]),
                     "reasons": [
                         {"code": str(reason.get("code", "")), "text": str(reason.get("text", ""))}
-                        for reason in warning.reasons or []
+                        for reason in reasons or []
                     ],
-                    "since": warning.since.isoformat(),
-                    "checked_on": warning.checked_on.isoformat(),
+                    "since": since.isoformat(),
+                    "checked_on": checked_on.isoformat(),
                 }
             )
     unclassified = sum(
