@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker; default 1")
     parser.add_argument(
-        "--conn-max-age", type=int, default=0, help="DATABASE_CONN_MAX_AGE of the server; default 0 (as production)"
+        "--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE of the server; default 60 (as production)"
     )
     args = parser.parse_args(argv)
 

@@ -456,8 +456,11 @@ def measure_concurrent(requests: int, clients: int) -> None:
     }
     # As config/gunicorn.py runs the web container (gthread; BENCH_WORKER_CLASS=sync measures the old sync workers).
     worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+    # Persistent connections, as production runs (config/settings/production.py; BENCH_CONN_MAX_AGE=0 measures a
+    # connection per request).
+    conn_max_age = int(os.environ.get("BENCH_CONN_MAX_AGE", 60))
     server_args = argparse.Namespace(
-        workers=3, worker_class=worker_class, threads=4 if worker_class == "gthread" else 1, conn_max_age=0
+        workers=3, worker_class=worker_class, threads=4 if worker_class == "gthread" else 1, conn_max_age=conn_max_age
     )
     port = free_port()
     with open(os.devnull, "w") as log:

@@ -18,6 +18,13 @@ if len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must have at least 5 different characters.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://…")
+# Persistent connections: each gunicorn thread and Celery worker process keeps its PostgreSQL connection for up to
+# DATABASE_CONN_MAX_AGE seconds instead of opening one per request (a new PostgreSQL backend costs about as much
+# as a whole list page; under 20 clients at once that was a fifth of the time). Checked before each reuse, so a
+# restarted database costs no failed request. Connections held: GUNICORN_WORKERS × GUNICORN_THREADS plus one per
+# Celery worker process, well under PostgreSQL's default max_connections (100). 0 opens one per request again.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not REDIS_URL:
     # The broker, and the cache that holds the API's throttle counters, must be shared by every worker process.
     raise ImproperlyConfigured("Production needs Redis: set REDIS_URL=redis://…")

@@ -156,3 +156,57 @@ def test_the_pairing_and_county_filters_cost_the_same_whatever_the_number_of_pai
     assert after == before, (before, after)
     body = client.get(path).content.decode()
     assert "→" in body  # the pairings are named in the sidebar
+
+
+@pytest.mark.parametrize(
+    ("path", "program_param", "pairing_param", "county_param"),
+    [
+        (
+            "/admin/projects/progressreport/",
+            "project__pairing__program__id__exact",
+            "project__pairing__id__exact",
+            "project__county__adcode__exact",
+        ),
+        ("/admin/projects/project/", "pairing__program__id__exact", "pairing__id__exact", "county__adcode__exact"),
+    ],
+)
+def test_with_many_pairings_the_sidebar_lists_those_of_the_chosen_program(
+    path, program_param, pairing_param, county_param, client, officer, two_pairings, pairing_a, monkeypatch
+):
+    """A national deployment's 1,400 pairings and 1,500 counties as sidebar links took most of a list page's time
+    and help nobody: past ``LONG_FILTER`` choices the filters wait for a program, and keep the choice in force."""
+    from pairing import admin_filters
+    from pairing.factories import PairingFactory
+
+    other = PairingFactory()  # another program's pairing
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+    monkeypatch.setattr(admin_filters, "LONG_FILTER", 2)
+    waiting = "选择项目计划后在此列出"
+
+    def links(body: str, param: str, value) -> bool:
+        return f"{param}={value}" in body
+
+    body = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert waiting in body
+    assert not links(body, pairing_param, pairing_a.pk) and not links(body, pairing_param, other.pk)
+    assert not links(body, county_param, pairing_a.weak_county_id)
+
+    body = client.get(path, {program_param: pairing_a.program_id}).content.decode()
+    assert links(body, pairing_param, pairing_a.pk) and not links(body, pairing_param, other.pk)
+    assert links(body, county_param, pairing_a.weak_county_id)
+    assert not links(body, county_param, other.weak_county_id)
+    assert waiting not in body
+
+    # A pairing or county chosen before the program stays in the sidebar, marked as chosen.
+    response = client.get(path, {pairing_param: pairing_a.pk, county_param: pairing_a.weak_county_id})
+    assert response.context["cl"].result_count == 1
+    body = response.content.decode()
+    assert links(body, pairing_param, pairing_a.pk) and not links(body, pairing_param, other.pk)
+    assert '<li class="selected">' in body
+
+    monkeypatch.setattr(admin_filters, "LONG_FILTER", 60)
+    body = client.get(path).content.decode()
+    assert links(body, pairing_param, pairing_a.pk) and links(body, pairing_param, other.pk)
+    assert waiting not in body
