@@ -133,7 +133,7 @@ def warnings_refresh(
         if missing:
             rules.update(rules_by_program(missing))
         submitted = submitted_months(ProgressReport.objects.filter(project_id__in=ids))
-        existing = {row.project_id: row for row in ProjectWarning.objects.filter(project_id__in=ids)}
+        existing = {row.project_id: row for row in ProjectWarning.objects.filter(project_id__in=ids).order_by()}
 
         to_create: list[ProjectWarning] = []
         to_update: list[ProjectWarning] = []
