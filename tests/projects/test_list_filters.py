@@ -183,7 +183,7 @@ def test_with_many_pairings_the_sidebar_lists_those_of_the_chosen_program(
     officer.save()
     client.force_login(officer)
     monkeypatch.setattr(admin_filters, "LONG_FILTER", 2)
-    waiting = "选择项目计划后在此列出"
+    waiting = "选择帮扶计划后在此列出"
 
     def links(body: str, param: str, value) -> bool:
         return f"{param}={value}" in body
