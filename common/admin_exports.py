@@ -28,7 +28,14 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -176,6 +183,9 @@ def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_
             ),
         )
         return HttpResponseRedirect(f"{changelist_url}{changelist.get_query_string()}")
+    if count > limit and job is not None:
+        # The list grew past what a job may hold since it was asked for; the job records why it failed.
+        return HttpResponseBadRequest()
     if count > limit:
         messages.error(
             request,

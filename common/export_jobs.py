@@ -251,9 +251,11 @@ def export_job_run(*, job_id: int) -> bool:
             )
             export_job_fail(job_id=job_id, message=message)
             return False
-        name = exports.filename(job.stem, job.file_format)
         try:
-            stored = job.file.field.generate_filename(job, name)
+            content_type = response.get("Content-Type", "").split(";")[0]
+            if content_type != exports.MEDIA_TYPES[job.file_format]:  # never store a page or JSON as the workbook
+                raise ValueError(f"the list answered {content_type or 'no content type'}")
+            stored = job.file.field.generate_filename(job, exports.filename(job.stem, job.file_format))
             stored = job.file.storage.save(stored, _file_of(response))
         finally:
             # Not response.close(): that would tell Django the request is finished, which closes the database

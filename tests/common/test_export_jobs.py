@@ -353,3 +353,21 @@ def test_another_officer_does_not_find_the_jobs_page(
     assert superuser.get(reverse("admin:export_job_download", args=[job.pk])).status_code == 404
     anonymous = Client().get(reverse("admin:export_job_download", args=[job.pk]))
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+
+
+@pytest.mark.parametrize("where", ["api", "admin"])
+def test_a_list_grown_past_what_a_job_may_hold_fails_with_a_reason(
+    officer, projects, small_limit, django_capture_on_commit_callbacks, where
+):
+    client = client_for(officer) if where == "api" else Client()
+    client.force_login(officer)
+    url = "/api/v1/projects/" if where == "api" else admin_export_url()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.get(url, {"format": "xlsx"} if where == "api" else {})
+    small_limit.EXPORT_JOB_MAX_ROWS = 5  # as if rows were added since: the list no longer fits a job
+    for callback in queued:
+        callback()
+    job = ExportJob.objects.get()
+    assert job.status == ExportJobStatus.FAILED
+    assert job.message == "该列表已超出单次导出的行数上限：请用筛选条件缩小范围后重新导出。"
+    assert not job.file
