@@ -7,6 +7,10 @@ for a ``MoneyField`` and for a column made with ``common.admin.money_column`` (w
 dates are ISO text, codes stay text. The file formats are ``common.exports``'s: the rows are read in chunks
 (``EXPORT_CHUNK_SIZE``) as the file is written, and a CSV streams. Only users who may view the model
 export it; the admin site adds the URL for every registered model (``config.admin_site``).
+
+An Excel export longer than ``EXPORT_MAX_XLSX_ROWS`` rows is written by an export job (``common.export_jobs``): the
+list comes back with a message linking to the job's page (``admin:export_job``), which shows its progress and, once
+done, the download (``admin:export_job_download``). Only the user who asked finds the job.
 """
 
 from __future__ import annotations
@@ -24,17 +28,29 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.hashable import make_hashable
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext
 
 from common import exports
+from common.export_jobs import export_job_file_response, export_job_filename, export_job_for, offers_job, running_job
+from common.models import PENDING_STATUSES, ExportJob
 from common.money import MoneyField, yuan
 
 EXPORT_URL_NAME = "%s_%s_changelist_export"  # app label, model name
+JOB_PAGE_REFRESH_SECONDS = 3
 
 
 def _text(value: Any) -> str:
@@ -147,22 +163,70 @@ def export_changelist(request: HttpRequest, model_admin: admin.ModelAdmin, file_
     except IncorrectLookupParameters:
         # As the changelist itself does: back to the list with its "invalid filter" flag.
         return HttpResponseRedirect(f"{changelist_url}?{ERROR_FLAG}=1")
-    limit = exports.max_rows(file_format)
-    if changelist.result_count > limit:
+    job = running_job(request)
+    limit = exports.max_rows(file_format, background=job is not None)
+    count = changelist.result_count
+    if job is not None:
+        job.counted(count)
+    elif count > limit and offers_job(file_format, count):
+        # Too long to write within this request: a worker writes it, and the job's page offers the file.
+        queued = export_job_for(request, file_format=file_format, stem=opts.model_name, rows=count)
+        messages.info(
+            request,
+            format_html(
+                gettext(
+                    "The list has {count} rows: the workbook is written in the background. "
+                    '<a href="{url}">Follow its progress and download it here</a>.'
+                ),
+                count=f"{count:,}",
+                url=reverse("admin:export_job", args=[queued.pk]),
+            ),
+        )
+        return HttpResponseRedirect(f"{changelist_url}{changelist.get_query_string()}")
+    if count > limit and job is not None:
+        # The list grew past what a job may hold since it was asked for; the job records why it failed.
+        return HttpResponseBadRequest()
+    if count > limit:
         messages.error(
             request,
             gettext("An export holds at most %(limit)s rows and this list has %(count)s: narrow it with filters.")
-            % {"limit": f"{limit:,}", "count": f"{changelist.result_count:,}"},
+            % {"limit": f"{limit:,}", "count": f"{count:,}"},
         )
         return HttpResponseRedirect(f"{changelist_url}{changelist.get_query_string()}")
     # A CSV streams as the rows are read in chunks; a workbook is written row by row into a temporary file.
-    return exports.response(changelist_table(changelist), file_format, stem=opts.model_name)
+    return exports.response(
+        changelist_table(changelist),
+        file_format,
+        stem=opts.model_name,
+        progress=job.wrote if job is not None else None,
+    )
+
+
+def export_job_page(request: HttpRequest, job_id: int, *, site: admin.AdminSite) -> HttpResponse:
+    """The page of one of the user's export jobs: its progress (refreshed while it runs) and, once done, the link
+    to its workbook. Another user's job is a 404, whoever they are."""
+    job = get_object_or_404(ExportJob, pk=job_id, owner_id=request.user.pk)
+    context = {
+        **site.each_context(request),
+        "title": gettext("Export: %(name)s") % {"name": export_job_filename(job)},
+        "job": job,
+        "filename": export_job_filename(job),
+        "pending": job.status in PENDING_STATUSES,
+        "refresh_seconds": JOB_PAGE_REFRESH_SECONDS,
+        "keep_days": settings.EXPORT_JOB_KEEP_DAYS,
+    }
+    return TemplateResponse(request, "admin/common/export_job.html", context)
+
+
+def export_job_download(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """The workbook of one of the user's export jobs; 404 for anyone else's and until it is done."""
+    return export_job_file_response(get_object_or_404(ExportJob, pk=job_id, owner_id=request.user.pk))
 
 
 def export_urls(site: admin.AdminSite) -> list[URLPattern]:
     """``<app>/<model>/export/<csv|xlsx>/`` for every model registered on ``site``, named
-    ``admin:<app>_<model>_changelist_export``. They go before the models' own URLs, whose catch-all would take them
-    for an object's key."""
+    ``admin:<app>_<model>_changelist_export``, and the pages of export jobs (``exports/<id>/``, its download). They
+    go before the models' own URLs, whose catch-all would take them for an object's key."""
 
     def view_of(model_admin: admin.ModelAdmin):
         def view(request: HttpRequest, file_format: str) -> HttpResponseBase:
@@ -170,11 +234,18 @@ def export_urls(site: admin.AdminSite) -> list[URLPattern]:
 
         return site.admin_view(view)
 
+    def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+        return export_job_page(request, job_id, site=site)
+
     return [
-        path(
-            f"{model._meta.app_label}/{model._meta.model_name}/export/<str:file_format>/",
-            view_of(model_admin),
-            name=EXPORT_URL_NAME % (model._meta.app_label, model._meta.model_name),
-        )
-        for model, model_admin in site._registry.items()
+        path("exports/<int:job_id>/", site.admin_view(job_page), name="export_job"),
+        path("exports/<int:job_id>/download/", site.admin_view(export_job_download), name="export_job_download"),
+        *(
+            path(
+                f"{model._meta.app_label}/{model._meta.model_name}/export/<str:file_format>/",
+                view_of(model_admin),
+                name=EXPORT_URL_NAME % (model._meta.app_label, model._meta.model_name),
+            )
+            for model, model_admin in site._registry.items()
+        ),
     ]

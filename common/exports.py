@@ -31,7 +31,7 @@ import io
 import re
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -73,7 +73,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
-def max_rows(file_format: str, *, streamed: bool = True) -> int:
+def max_rows(file_format: str, *, streamed: bool = True, background: bool = False) -> int:
     """The most rows one export may hold; beyond it the caller is asked to narrow the list.
 
     A streamed CSV (``streamed``: its rows read from the database in chunks as they are sent) holds at most
@@ -81,10 +81,20 @@ def max_rows(file_format: str, *, streamed: bool = True) -> int:
     keeps a worker and a database connection busy. A CSV whose rows must all be read before its first line (an API
     list whose columns may differ from row to row) holds at most ``EXPORT_MAX_ROWS``, and a workbook at most
     ``EXPORT_MAX_XLSX_ROWS``: it is complete only when its last row is written, within one request, and must be done
-    before the server gives up on it."""
+    before the server gives up on it.
+
+    A workbook written by a worker (``background``: an export job, ``common.export_jobs``) is bounded by time alone
+    when its rows are read in chunks (``EXPORT_JOB_MAX_ROWS``), and by ``EXPORT_MAX_ROWS`` when they are all read
+    first. A CSV is never a job: its limit is the same either way."""
     if file_format == XLSX:
+        if background:
+            return settings.EXPORT_JOB_MAX_ROWS if streamed else settings.EXPORT_MAX_ROWS
         return min(settings.EXPORT_MAX_ROWS, settings.EXPORT_MAX_XLSX_ROWS)
     return settings.EXPORT_MAX_STREAMED_ROWS if streamed else settings.EXPORT_MAX_ROWS
+
+
+# Told the number of rows written so far, every ``EXPORT_JOB_PROGRESS_EVERY`` rows and once at the end.
+Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -124,8 +134,8 @@ def attachment(stem: str, file_format: str) -> str:
     return content_disposition_header(as_attachment=True, filename=filename(stem, file_format))
 
 
-def write(table: Table, file_format: str, *, title: str = "") -> bytes:
-    return write_xlsx(table, title=title) if file_format == XLSX else write_csv(table)
+def write(table: Table, file_format: str, *, title: str = "", progress: Progress | None = None) -> bytes:
+    return write_xlsx(table, title=title, progress=progress) if file_format == XLSX else write_csv(table)
 
 
 def spreadsheet_text(value: Any) -> Any:
@@ -233,13 +243,13 @@ def _xlsx_cell(sheet, column: Column, value: Any) -> Any:
     return value  # None, bool, int, float and Decimal as they are
 
 
-def write_xlsx(table: Table, *, title: str = "") -> bytes:
+def write_xlsx(table: Table, *, title: str = "", progress: Progress | None = None) -> bytes:
     buffer = io.BytesIO()
-    _write_xlsx_into(buffer, table, title=title)
+    _write_xlsx_into(buffer, table, title=title, progress=progress)
     return buffer.getvalue()
 
 
-def _write_xlsx_into(file, table: Table, *, title: str = "") -> None:
+def _write_xlsx_into(file, table: Table, *, title: str = "", progress: Progress | None = None) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     for index, column in enumerate(table.columns, start=1):
@@ -248,9 +258,16 @@ def _write_xlsx_into(file, table: Table, *, title: str = "") -> None:
     sheet.freeze_panes = "A3"
     sheet.append([_text_cell(sheet, column.name, font=HEADER_FONT, fill=HEADER_FILL) for column in table.columns])
     sheet.append([_text_cell(sheet, column.label, font=LABEL_FONT) for column in table.columns])
+    every = settings.EXPORT_JOB_PROGRESS_EVERY if progress is not None else 0
+    written = 0
     for row in table.rows:
         sheet.append([_xlsx_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
+        written += 1
+        if every and written % every == 0:
+            progress(written)
     workbook.save(file)
+    if progress is not None:
+        progress(written)
 
 
 # --- Report workbooks ---------------------------------------------------------------------------------------------
@@ -339,13 +356,15 @@ def report_row(
 # --- Responses ---------------------------------------------------------------------------------------------------
 
 
-def response(table: Table, file_format: str, *, stem: str) -> StreamingHttpResponse | FileResponse:
+def response(
+    table: Table, file_format: str, *, stem: str, progress: Progress | None = None
+) -> StreamingHttpResponse | FileResponse:
     """``table`` as a download named ``<stem>-<today>.<format>``, never whole in memory: a CSV streams as its rows
     are read; a workbook is written into a temporary file (openpyxl's write-only mode keeps rows out of memory) and
-    sent from it."""
+    sent from it, telling ``progress`` how far it got (an export job's)."""
     if file_format == XLSX:
         file = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it once sent
-        _write_xlsx_into(file, table, title=stem)
+        _write_xlsx_into(file, table, title=stem, progress=progress)
         file.seek(0)
         answer = FileResponse(file, content_type=MEDIA_TYPES[XLSX])
     else:

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from common.api.export_jobs import ExportJobViewSet
 from funds.api.sharing import FundContributionViewSet, FundInvestmentViewSet, ParkLedgerViewSet
 from funds.api.usage import BondUsageViewSet, FundUsageViewSet
 from funds.api.views import (
@@ -52,3 +53,4 @@ router.register("targets", TargetViewSet, basename="target")
 router.register("reports", ReportViewSet, basename="report")
 router.register("evaluation-reports", EvaluationReportViewSet, basename="evaluation-report")
 router.register("impact", ImpactViewSet, basename="impact")
+router.register("exports", ExportJobViewSet, basename="export")

@@ -284,6 +284,22 @@ def build_example_data() -> ExampleData:
     evaluation = evaluation_report_request(program=program, year=2025, requested_by=officer)
     evaluation_report_generate(report_id=evaluation.pk)
 
+    # An Excel export of the project list written by its export job, as the worker would.
+    from common.export_jobs import export_job_request, export_job_run
+
+    export = export_job_request(
+        owner=officer,
+        path="/api/v1/projects/",
+        query="stage=signed&format=xlsx",
+        file_format="xlsx",
+        stem="project",
+        language="zh-hans",
+        origin="http://testserver",
+        rows=0,
+    )
+    export_job_run(job_id=export.pk)
+    export.refresh_from_db()
+
     from impact.factories import ImpactCountyFactory, ImpactResultFactory
     from pairing.models import Region
     from projects.models import ProjectWarning
@@ -325,6 +341,7 @@ def build_example_data() -> ExampleData:
         "park-ledger": ledger,
         "target": target,
         "evaluation-report": evaluation,
+        "export": export,
         "statistic": StatValue.objects.filter(region_id="370405", indicator="gdp", period="2025").first(),
     }
     return ExampleData(officer=officer, rows={name: row for name, row in rows.items() if row is not None})

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Model
 from rest_framework.test import APIClient
 
+from common.export_jobs import export_job_request, export_job_run
 from config.api_router import router
 from funds.factories import BondPlanFactory, FundFactory, PairIndustryFundFactory
 from funds.reward_runs import reward_run_start
@@ -70,6 +71,7 @@ SIDE_OF_COUNTY = {"370211": "a", "370405": "a", "370112": "b", "371328": "b"}
 EVERY_ROLE_READS = "200 200 200 200 200 403 401"
 SCOPED_DETAIL = "200 200 200 200 404 403 401"  # county A's row: liaison_b does not find it
 NO_ROUTE = "404 404 404 404 404 404 404"  # the router makes no such URL
+OWNER_ONLY = "404 404 404 200 404 404 401"  # liaison_a's export job: nobody else finds it
 # No handler: the officer (the default writer) passes the role gate and meets 405; everyone else is stopped there.
 READ_ONLY_WRITES = "405 403 403 403 403 403 401"
 MONEY_CREATES = "201 201 403 403 403 403 401"
@@ -279,6 +281,16 @@ EXPECTED: dict[str, Expect] = {
             for action in ("program-summary", "map", "boundaries", "gap-bars", "trends", "funnel")
         },
     ),
+    # Export jobs: only their owner finds them, whatever the others' roles (A's job is liaison_a's, done); no list, no
+    # writes (the officer, who passes the role gate elsewhere, meets 405 like every other signed-in user).
+    "export": Expect(
+        tie=by_known_row("export"),
+        list=NO_ROUTE,
+        detail=OWNER_ONLY,
+        post=NO_ROUTE,
+        change="405 405 405 405 405 405 401",
+        actions={"download": OWNER_ONLY},
+    ),
 }
 
 # Lists that answer one object (not a page of rows): the object is the one row whose side is checked.
@@ -414,6 +426,18 @@ def _side(side: str, pairing, liaison, finance, program, year: int) -> dict[str,
     rows["reward-fund"] = FundFactory(program=reward_program, year=2025, total=Decimal("100000000.00"))
     rows["reward-run"], _created = reward_run_start(fund=rows["reward-fund"], by=finance)
     fund_close_year(fund=rows["reward-fund"])
+    # The liaison's export of their projects' list, written by its job (tests/common/test_export_jobs.py).
+    rows["export"] = export_job_request(
+        owner=liaison,
+        path="/api/v1/projects/",
+        query="format=xlsx",
+        file_format="xlsx",
+        stem="project",
+        language="zh-hans",
+        origin="http://testserver",
+        rows=1,
+    )
+    export_job_run(job_id=rows["export"].pk)
     return rows
 
 
@@ -430,6 +454,7 @@ def world(program, pairing_a, pairing_b, liaison_a, liaison_b, finance) -> World
     side_of_row = {
         "fund": {sides[s][key].pk: s for s in sides for key in ("fund", "pair-fund", "reward-fund")},
         "bond-plan": {sides[s]["bond-plan"].pk: s for s in sides},
+        "export": {sides[s]["export"].pk: s for s in sides},
     }
     a = sides["a"]
     a["program"], a["pairing"], a["region"] = program, pairing_a, pairing_a.weak_county

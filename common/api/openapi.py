@@ -28,8 +28,14 @@ class AutoSchema(SpectacularAutoSchema):
             parameter["description"] = gettext(
                 "`json` (the default) answers one page. `csv` or `xlsx`: the whole filtered and ordered list as a "
                 "file, up to %(csv)s rows in CSV and %(xlsx)s in Excel (a 400 beyond); nested objects as "
-                "`parent.child` columns, beside each amount in yuan a `<field>_wan` column in 10,000 yuan."
-            ) % {"csv": f"{exports.max_rows(exports.CSV):,}", "xlsx": f"{exports.max_rows(exports.XLSX):,}"}
+                "`parent.child` columns, beside each amount in yuan a `<field>_wan` column in 10,000 yuan. A longer "
+                "Excel list, up to %(job)s rows, answers 202 with an export job (`/api/v1/exports/{id}/`, also in "
+                "`Location`): its workbook is downloaded from the job once it is done."
+            ) % {
+                "csv": f"{exports.max_rows(exports.CSV):,}",
+                "xlsx": f"{exports.max_rows(exports.XLSX):,}",
+                "job": f"{exports.max_rows(exports.XLSX, background=True):,}",
+            }
         return parameters
 
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):

@@ -12,8 +12,15 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
 from common import exports
+from common.api.exceptions import ExportQueued
 from common.api.ordering import stable_ordering
 from common.api.renderers import columns_vary, export_response, is_export
+from common.export_jobs import export_job_for, offers_job, running_job
+
+
+def _progress_of(request) -> exports.Progress | None:
+    job = running_job(request)
+    return job.wrote if job is not None else None
 
 
 class _ExportPage(list):
@@ -125,7 +132,8 @@ class EstimatingPaginator(Paginator):
 
 class PageNumberPagination(BasePageNumberPagination):
     """Page-number pagination; clients choose up to 500 rows a page with ``page_size``. An export (``?format=csv``
-    or ``xlsx``) is not paged: it is the whole list, up to ``common.exports.max_rows`` rows, and a 400 beyond. The
+    or ``xlsx``) is not paged: it is the whole list, up to ``common.exports.max_rows`` rows, and a 400 beyond — except
+    a workbook that an export job may hold, which answers 202 with the job (``common.export_jobs``). The
     export of a viewset's list is written as its queryset is read in chunks (``common.api.renderers.export_response``):
     a CSV streams.
 
@@ -145,8 +153,16 @@ class PageNumberPagination(BasePageNumberPagination):
         file_format = request.accepted_renderer.format
         streams = _streams(queryset, view)
         # Rows whose columns may vary are all read before the header: no longer than a list read whole.
-        limit = exports.max_rows(file_format, streamed=streams and not columns_vary(view.get_serializer()))
+        streamed = streams and not columns_vary(view.get_serializer())
+        job = running_job(request)
+        limit = exports.max_rows(file_format, streamed=streamed, background=job is not None)
         count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        if job is not None:
+            job.counted(count)
+        elif count > limit and offers_job(file_format, count, streamed=streamed):
+            # Too long to write within this request: a worker writes it (202 with the job).
+            stem = getattr(view, "basename", None) or type(view).__name__.lower()
+            raise ExportQueued(export_job_for(request, file_format=file_format, stem=stem, rows=count))
         if count > limit:
             message = gettext(
                 "An export holds at most %(limit)s rows and this list has %(count)s: narrow it with filters."
@@ -162,7 +178,13 @@ class PageNumberPagination(BasePageNumberPagination):
         serializer = getattr(data, "serializer", None)
         page = getattr(serializer, "instance", None)
         if isinstance(page, _ExportPage):
-            return export_response(self.view, serializer.child, page.queryset, self.request.accepted_renderer.format)
+            return export_response(
+                self.view,
+                serializer.child,
+                page.queryset,
+                self.request.accepted_renderer.format,
+                progress=_progress_of(self.request),
+            )
         response = super().get_paginated_response(data)
         if getattr(self.page.paginator, "estimated", False):
             response.data["count_estimated"] = True

@@ -39,6 +39,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from common import exports
 from common.api.fields import MoneySerializerField
+from common.export_jobs import running_job
 from common.money import MoneyField
 
 LIST_SEPARATOR = "; "
@@ -231,14 +232,20 @@ def rows_table(serializer: serializers.Serializer, objects: Iterable) -> exports
 
 
 def export_response(
-    view, serializer: serializers.Serializer, queryset: QuerySet, file_format: str
+    view,
+    serializer: serializers.Serializer,
+    queryset: QuerySet,
+    file_format: str,
+    *,
+    progress: exports.Progress | None = None,
 ) -> StreamingHttpResponse | FileResponse:
     """The whole ``queryset`` of a list as a download, read from the database in chunks and serialized row by row by
-    the list's ``serializer`` (the child of its ``many=True`` serializer, with the view's context)."""
+    the list's ``serializer`` (the child of its ``many=True`` serializer, with the view's context); ``progress`` is
+    an export job's."""
     stem = getattr(view, "basename", None) or type(view).__name__.lower()
     # With a chunk size, prefetch_related() fetches each chunk's related rows, as the list's pages would.
     objects = queryset.iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
-    return exports.response(rows_table(serializer, objects), file_format, stem=stem)
+    return exports.response(rows_table(serializer, objects), file_format, stem=stem, progress=progress)
 
 
 # --- Renderers -----------------------------------------------------------------------------------------------------
@@ -250,15 +257,16 @@ class ExportRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         context = renderer_context or {}
         response = context.get("response")
-        if response is not None and (response.exception or response.status_code >= 400):
-            # Errors are JSON whatever was asked for, as the schema declares them.
+        if response is not None and (response.exception or response.status_code != 200):
+            # Errors, and the 202 of an export job, are JSON whatever was asked for, as the schema declares them.
             response["Content-Type"] = JSONRenderer.media_type
             return JSONRenderer().render(data, JSONRenderer.media_type, context)
         view = context.get("view")
         stem = getattr(view, "basename", None) or type(view).__name__.lower()
         if response is not None:
             response["Content-Disposition"] = exports.attachment(stem, self.format)
-        return exports.write(table_of(data), self.format, title=stem)
+        job = running_job(context.get("request"))
+        return exports.write(table_of(data), self.format, title=stem, progress=job.wrote if job else None)
 
 
 class CSVRenderer(ExportRenderer):

@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Drafts of last year's surplus reward runs once the preliminary main-tax figures are usually in; a provincial
     # officer approves each one.
+    # Export jobs' workbooks older than EXPORT_JOB_KEEP_DAYS, and their rows.
+    "export-jobs-purge-daily": {
+        "task": "common.tasks.export_jobs_purge_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "reward-runs-year-end": {
         "task": "funds.tasks.reward_runs_year_end_task",
         "schedule": crontab(month_of_year=env_int("REWARD_RUN_MONTH", 2), day_of_month=1, hour=3, minute=0),
@@ -294,6 +299,13 @@ EXPORT_MAX_XLSX_ROWS = env_int("EXPORT_MAX_XLSX_ROWS", 10_000)
 # workers (whose timeout does not count a request's time), or lowers this limit.
 EXPORT_MAX_STREAMED_ROWS = env_int("EXPORT_MAX_STREAMED_ROWS", 100_000)
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
+# A workbook with more rows than EXPORT_MAX_XLSX_ROWS is written by a worker instead (common/export_jobs.py): the
+# request answers 202 with the job, whose owner follows its progress and downloads the file when it is done. A job
+# holds at most EXPORT_JOB_MAX_ROWS rows (99k projects take 50 – 100 s), records its progress every
+# EXPORT_JOB_PROGRESS_EVERY rows, and its file is deleted EXPORT_JOB_KEEP_DAYS days after it was asked for.
+EXPORT_JOB_MAX_ROWS = env_int("EXPORT_JOB_MAX_ROWS", 200_000)
+EXPORT_JOB_PROGRESS_EVERY = env_int("EXPORT_JOB_PROGRESS_EVERY", 5000)
+EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
 # An API list's `count` is PostgreSQL's estimate (`count_estimated: true` in the page) when the list has no condition
 # at all (a provincial role's unfiltered list) and its table holds at least this many rows: an exact COUNT(*) of a
 # million progress reports costs more than the rest of the page. Filtered lists and a liaison's lists always count

@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,12 +175,21 @@ def liaison_workbook(client, world: World) -> bytes:
     return response.content
 
 
+def export_job_workbook(client, world: World) -> bytes:
+    """An Excel list too long for one request, written by its export job and downloaded from it."""
+    with override_settings(EXPORT_MAX_XLSX_ROWS=1), TestCase.captureOnCommitCallbacks(execute=True):
+        response = client_for(world.officer).get("/api/v1/projects/", {"format": "xlsx"})
+    assert response.status_code == 202, response.content[:500]
+    return get(world, response.json()["url"] + "download/")
+
+
 # Every CSV and workbook the tracker writes: name → (how to get its bytes, how to read its cells).
 WRITERS: dict[str, tuple[Callable, Callable]] = {
     "api list csv": (lambda c, w: get(w, "/api/v1/projects/", {"format": "csv"}), csv_cells),
     "api list xlsx": (lambda c, w: get(w, "/api/v1/projects/", {"format": "xlsx"}), xlsx_cells),
     "api allocations csv": (lambda c, w: get(w, "/api/v1/allocations/", {"format": "csv"}), csv_cells),
     "api disbursements xlsx": (lambda c, w: get(w, "/api/v1/disbursements/", {"format": "xlsx"}), xlsx_cells),
+    "api list xlsx (export job)": (export_job_workbook, xlsx_cells),
     "admin changelist csv": (lambda c, w: admin_get(c, w, "/admin/projects/project/export/csv/"), csv_cells),
     "admin changelist xlsx": (lambda c, w: admin_get(c, w, "/admin/funds/fund/export/xlsx/"), xlsx_cells),
     "admin fund overview xlsx": (

@@ -128,6 +128,9 @@ def test_the_admin_has_custom_pages_to_guard():
         "/admin/validation/validationrule/",
         "/admin/validation/ruleoutcome/",
     } <= set(ADMIN_PATHS)
+    # An export job's page and its workbook: its owner's only (tests/common/test_export_jobs.py), and like every admin
+    # URL refused to everyone outside the provincial roles.
+    assert {"/admin/exports/1/", "/admin/exports/1/download/"} <= set(ADMIN_PATHS)
 
 
 @pytest.fixture
