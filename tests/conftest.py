@@ -110,6 +110,10 @@ def make_finance():
     return _with_role(get_user_model().objects.create_user("finance", "f@example.org", "pw-finance"), "finance")
 
 
+def make_leader():
+    return _with_role(get_user_model().objects.create_user("leader", "l@example.org", "pw-leader"), "leader")
+
+
 def make_liaison_a(pairing_a):
     user = get_user_model().objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
     return _with_role(user, "liaison", pairing_a.weak_county)
@@ -139,7 +143,7 @@ def finance(django_user_model):
 
 @pytest.fixture
 def leader(django_user_model):
-    return _with_role(django_user_model.objects.create_user("leader", "l@example.org", "pw-leader"), "leader")
+    return make_leader()
 
 
 @pytest.fixture
