@@ -16,6 +16,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
@@ -62,13 +63,15 @@ def require_redis() -> str:
     return url
 
 
-@pytest.fixture
-def program(db):
+# The personas' program and pairings, as functions too: a module that builds its rows once (in a transaction rolled
+# back at its end) makes them with these.
+
+
+def make_program():
     return ProgramFactory(code="sd-test", name="测试项目")
 
 
-@pytest.fixture
-def pairing_a(program):
+def make_pairing_a(program):
     return PairingFactory(
         program=program,
         strong_county=CountyFactory(adcode="370211", name="黄岛区"),
@@ -76,8 +79,7 @@ def pairing_a(program):
     )
 
 
-@pytest.fixture
-def pairing_b(program):
+def make_pairing_b(program):
     return PairingFactory(
         program=program,
         strong_county=CountyFactory(adcode="370112", name="历城区"),
@@ -86,8 +88,40 @@ def pairing_b(program):
 
 
 @pytest.fixture
-def officer(django_user_model):
-    return django_user_model.objects.create_superuser("officer", "officer@example.org", "pw-officer", is_staff=True)
+def program(db):
+    return make_program()
+
+
+@pytest.fixture
+def pairing_a(program):
+    return make_pairing_a(program)
+
+
+@pytest.fixture
+def pairing_b(program):
+    return make_pairing_b(program)
+
+
+def make_officer():
+    return get_user_model().objects.create_superuser("officer", "officer@example.org", "pw-officer", is_staff=True)
+
+
+def make_finance():
+    return _with_role(get_user_model().objects.create_user("finance", "f@example.org", "pw-finance"), "finance")
+
+
+def make_leader():
+    return _with_role(get_user_model().objects.create_user("leader", "l@example.org", "pw-leader"), "leader")
+
+
+def make_liaison_a(pairing_a):
+    user = get_user_model().objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
+    return _with_role(user, "liaison", pairing_a.weak_county)
+
+
+def make_liaison_b(pairing_b):
+    user = get_user_model().objects.create_user("liaison_b", "b@example.org", "pw-liaison-b")
+    return _with_role(user, "liaison", pairing_b.weak_county)
 
 
 def _with_role(user, role: str, county=None):
@@ -98,25 +132,28 @@ def _with_role(user, role: str, county=None):
 
 
 @pytest.fixture
+def officer(django_user_model):
+    return make_officer()
+
+
+@pytest.fixture
 def finance(django_user_model):
-    return _with_role(django_user_model.objects.create_user("finance", "f@example.org", "pw-finance"), "finance")
+    return make_finance()
 
 
 @pytest.fixture
 def leader(django_user_model):
-    return _with_role(django_user_model.objects.create_user("leader", "l@example.org", "pw-leader"), "leader")
+    return make_leader()
 
 
 @pytest.fixture
 def liaison_a(django_user_model, pairing_a):
-    user = django_user_model.objects.create_user("liaison_a", "a@example.org", "pw-liaison-a")
-    return _with_role(user, "liaison", pairing_a.weak_county)
+    return make_liaison_a(pairing_a)
 
 
 @pytest.fixture
 def liaison_b(django_user_model, pairing_b):
-    user = django_user_model.objects.create_user("liaison_b", "b@example.org", "pw-liaison-b")
-    return _with_role(user, "liaison", pairing_b.weak_county)
+    return make_liaison_b(pairing_b)
 
 
 @pytest.fixture

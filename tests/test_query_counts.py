@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -23,6 +23,15 @@ from impact.factories import ImpactCountyFactory, ImpactResultFactory
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 from projects.warnings import warnings_refresh
 from stats.services import gaps_recompute
+from tests.conftest import (
+    make_finance,
+    make_liaison_a,
+    make_liaison_b,
+    make_officer,
+    make_pairing_a,
+    make_pairing_b,
+    make_program,
+)
 from tests.test_permission_matrix import WARNINGS_DAY, _side
 
 pytestmark = pytest.mark.django_db
@@ -40,21 +49,30 @@ REQUIRED_QUERY = {
 ONE_OBJECT_ROWS = {"impact": "counties"}
 
 
-@pytest.fixture
-def rows(program, pairing_a, pairing_b, liaison_a, liaison_b, finance) -> None:
-    """``ROUNDS`` sides on each pairing (a guidance fund and a bond plan each need a year of their own), and two more
-    pairings of county A in programs of their own."""
-    for round_ in range(ROUNDS):
-        _side(f"a{round_}", pairing_a, liaison_a, finance, program, 2025 + 2 * round_)
-        _side(f"b{round_}", pairing_b, liaison_b, finance, program, 2026 + 2 * round_)
-    for adcode, name in (("370402", "市中区"), ("370481", "滕州市")):
-        strong = CountyFactory(adcode=adcode, name=name)
-        PairingFactory(program=ProgramFactory(), strong_county=strong, weak_county=pairing_a.weak_county)
-    warnings_refresh(today=WARNINGS_DAY)
-    gaps_recompute()
-    impact = ImpactResultFactory(program=program, indicator="gdp")
-    for county in [pairing_a.weak_county, pairing_b.weak_county, *CountyFactory.create_batch(ROUNDS)]:
-        ImpactCountyFactory(result=impact, region=county)
+@pytest.fixture(scope="module")
+def rows(django_db_setup, django_db_blocker) -> None:
+    """The personas, ``ROUNDS`` sides on each pairing (a guidance fund and a bond plan each need a year of their own),
+    and two more pairings of county A in programs of their own. Built once for the module in a transaction rolled
+    back at its end (the tests only read); each test's transaction (``db``) is a savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        program = make_program()
+        pairing_a, pairing_b = make_pairing_a(program), make_pairing_b(program)
+        make_officer()
+        finance = make_finance()
+        liaison_a, liaison_b = make_liaison_a(pairing_a), make_liaison_b(pairing_b)
+        for round_ in range(ROUNDS):
+            _side(f"a{round_}", pairing_a, liaison_a, finance, program, 2025 + 2 * round_)
+            _side(f"b{round_}", pairing_b, liaison_b, finance, program, 2026 + 2 * round_)
+        for adcode, name in (("370402", "市中区"), ("370481", "滕州市")):
+            strong = CountyFactory(adcode=adcode, name=name)
+            PairingFactory(program=ProgramFactory(), strong_county=strong, weak_county=pairing_a.weak_county)
+        warnings_refresh(today=WARNINGS_DAY)
+        gaps_recompute()
+        impact = ImpactResultFactory(program=program, indicator="gdp")
+        for county in [pairing_a.weak_county, pairing_b.weak_county, *CountyFactory.create_batch(ROUNDS)]:
+            ImpactCountyFactory(result=impact, region=county)
+        yield
+        transaction.set_rollback(True)
 
 
 def queries_for(user_pk: int, url: str, params: dict) -> tuple[int, list[str], dict | list]:
@@ -81,8 +99,8 @@ def test_every_list_endpoint_is_measured():
 
 @pytest.mark.parametrize("persona", ["officer", "liaison_a"])
 @pytest.mark.parametrize(("basename", "prefix"), LIST_ENDPOINTS)
-def test_list_queries_do_not_grow_with_the_page(request, rows, persona, basename, prefix):
-    user = request.getfixturevalue(persona)
+def test_list_queries_do_not_grow_with_the_page(rows, persona, basename, prefix):
+    user = get_user_model().objects.get(username=persona)
     url = f"/api/v1/{prefix}/"
     query = REQUIRED_QUERY.get(basename, {})
     queries_for(user.pk, url, query)  # warm-up: per-process caches (content types, translations)

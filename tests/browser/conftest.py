@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's package) driven by Playwright's Python client; no browser is downloaded.
 
-Screenshots are kept in ``artifacts/screenshots/`` for people to look at after a run.
+Screenshots are kept in ``artifacts/screenshots/`` for people to look at after a run. Tests on the demo data ask
+for ``seeded_demo``: the demo is seeded once per test process and put back from a copy for every test after that.
 """
 
 from __future__ import annotations
@@ -8,11 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from tests.conftest import IN_CI
+from tests.snapshots import DatabaseSnapshot
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -92,3 +97,28 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot():
+    """The database right after ``load_reference`` and ``seed_demo``, taken by the first test of this process that
+    asks for ``seeded_demo``."""
+    snapshot = DatabaseSnapshot()
+    yield snapshot
+    snapshot.close()
+
+
+@pytest.fixture
+def seeded_demo(transactional_db, _demo_snapshot) -> None:
+    """The reference program and the demo (``load_reference`` then ``seed_demo``) on an otherwise empty database,
+    for this test alone: what the test changes is gone for the next one. Ask for it before any fixture that writes
+    rows (putting the copy back replaces every row)."""
+    if _demo_snapshot.taken:
+        _demo_snapshot.restore()
+        return
+    # The copy must hold the demo and nothing else: taken after another fixture's rows, it would give them to
+    # every later test.
+    assert not get_user_model().objects.exists(), "seeded_demo must come before the fixtures that create users"
+    call_command("load_reference", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    _demo_snapshot.take()

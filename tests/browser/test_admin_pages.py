@@ -3,10 +3,7 @@ sample pairings and the gap table — at desktop and phone sizes."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from .conftest import DESKTOP, PHONE
 
@@ -16,9 +13,7 @@ PASSWORD = "pw-officer-browser"
 
 
 @pytest.fixture
-def demo(django_user_model):
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+def demo(seeded_demo, django_user_model):
     return django_user_model.objects.create_superuser("officer", "officer@example.org", PASSWORD)
 
 

@@ -6,10 +6,7 @@ button) are used, so a handler that did not make it into a static file shows her
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Role
@@ -34,9 +31,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def demo(django_user_model):
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+def demo(seeded_demo, django_user_model):
     officer = django_user_model.objects.create_superuser("officer", "officer@example.org", PASSWORD)
     liaison = django_user_model.objects.create_user("liaison", password=PASSWORD)
     user_set_role(user=liaison, role=Role.LIAISON, county=Region.objects.get(pk="370405"))

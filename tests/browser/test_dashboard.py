@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Role
 from accounts.services import user_set_role
@@ -24,9 +22,7 @@ CHARTS = ("map", "gaps", "funnel", "gap-trend", "rank-trend", "targets")
 
 
 @pytest.fixture
-def demo(django_user_model):
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+def demo(seeded_demo, django_user_model):
     leader = django_user_model.objects.create_user("leader", password=PASSWORD)
     user_set_role(user=leader, role=Role.LEADER)
     liaison = django_user_model.objects.create_user("liaison", password=PASSWORD)

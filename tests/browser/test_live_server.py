@@ -12,10 +12,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from accounts.services import api_token_create
@@ -34,10 +32,8 @@ def test_the_test_database_is_not_shared_between_threads():
     assert not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
-def test_concurrent_requests_all_succeed(live_server, officer):
+def test_concurrent_requests_all_succeed(live_server, seeded_demo, officer):
     # The demo program: the dashboard's endpoints read enough rows for requests to overlap, as they do on the page.
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
     _, key = api_token_create(user=officer, name="concurrency")
     paths = [
         f"/api/v1/reports/program-summary/?program={DEMO_PROGRAM}&period=2025",

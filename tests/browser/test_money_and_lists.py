@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Role
 from accounts.services import user_set_role
@@ -34,9 +32,7 @@ LISTS = {
 
 
 @pytest.fixture
-def demo(django_user_model):
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+def demo(seeded_demo, django_user_model):
     officer = django_user_model.objects.create_superuser("officer", "officer@example.org", PASSWORD)
     leader = django_user_model.objects.create_user("leader", password=PASSWORD)
     user_set_role(user=leader, role=Role.LEADER)

@@ -9,10 +9,7 @@ may open, and the names must show as their literal text.
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Role
 from accounts.services import user_set_role
@@ -37,9 +34,7 @@ TARGET = '目标<img src=x onerror="window.__xss=6">'
 
 
 @pytest.fixture
-def hostile(django_user_model):
-    call_command("load_reference", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())
+def hostile(seeded_demo, django_user_model):
     Region.objects.filter(pk="370405").update(name=WEAK)
     Region.objects.filter(pk="370211").update(name=STRONG)
     program = Program.objects.get(code="sd-2024")

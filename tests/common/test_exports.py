@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
@@ -28,10 +30,21 @@ from demo.statistics import demo_statistics_seed
 from funds.factories import FundFactory
 from funds.services import allocation_create, disbursement_create
 from pairing.factories import ParkFactory, ParkPartnerFactory
+from pairing.models import Pairing
 from projects.factories import ProjectFactory
 from projects.models import Project, Stage
 from projects.reports import ReportData, progress_report_save
-from tests.conftest import client_for
+from tests.conftest import (
+    client_for,
+    make_finance,
+    make_leader,
+    make_liaison_a,
+    make_liaison_b,
+    make_officer,
+    make_pairing_a,
+    make_pairing_b,
+    make_program,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +63,27 @@ LISTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The personas of ``ROLES`` and both sides' rows, built once for the module in a transaction rolled back at its
+    end; each test's transaction (``db``) is a savepoint inside it, so what a test writes is gone for the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        program = make_program()
+        pairing_a, pairing_b = make_pairing_a(program), make_pairing_b(program)
+        make_officer()
+        make_finance()
+        make_leader()
+        build_world(program, pairing_a, pairing_b, make_liaison_a(pairing_a), make_liaison_b(pairing_b))
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(program, pairing_a, pairing_b, liaison_a, liaison_b):
+def pairing_a(world, db):
+    return Pairing.objects.get(program__code="sd-test", weak_county="370405")
+
+
+def build_world(program, pairing_a, pairing_b, liaison_a, liaison_b) -> None:
     """Both sides: projects in several stages (one with a leading-zero code and amounts with fen), reports, a
     guidance fund's allocations with a disbursement, parks with partners, and the sample statistics' gaps."""
     for side, pairing, liaison in (("A", pairing_a, liaison_a), ("B", pairing_b, liaison_b)):
@@ -82,8 +114,9 @@ def world(program, pairing_a, pairing_b, liaison_a, liaison_b):
 
 
 @pytest.fixture
-def clients(request, world) -> dict:
-    return {role: client_for(request.getfixturevalue(role)) for role in ROLES}
+def clients(world, db) -> dict:
+    users = get_user_model().objects
+    return {role: client_for(users.get(username=role)) for role in ROLES}
 
 
 # --- Reading both sides back --------------------------------------------------------------------------------------
