@@ -85,6 +85,8 @@ def error_responses(result: dict[str, Any], generator, request, public) -> dict[
                 "401": _error(_("No valid credentials were sent."), ERROR),
                 "403": _error(_("The caller's role may not do this."), ERROR),
                 "429": _too_many_requests(),
+                # An Accept header naming no type the operation can answer with (DRF's content negotiation).
+                "406": _error(_("None of the types the Accept header names can be sent."), ERROR),
             }
             if _may_be_refused(method, operation):
                 errors["400"] = _error(_("A parameter or the payload is not valid."), VALIDATION_ERROR)
