@@ -213,19 +213,23 @@ def evaluation_html(figures: dict[str, Any], *, charts: dict[str, Any] | None = 
 UNUSED_UA_RULES = ("::footnote-call", "::footnote-marker", "::note-call", "::note-marker", "::note-callback")
 
 
-@functools.cache
-def _report_ua_stylesheet():
+def report_ua_text() -> str:
     """WeasyPrint's HTML user-agent stylesheet without the rules above, and with ``::marker`` for list items only
     (the only elements with markers in the report). Everything else is WeasyPrint's own, so a new version's rules
     carry over."""
-    from weasyprint import CSS
-    from weasyprint.css.counters import CounterStyle
     from weasyprint.html import UA
 
     lines = [line for line in UA.splitlines() if not line.startswith(UNUSED_UA_RULES)]
-    text = "\n".join("li" + line if line.startswith("::marker") else line for line in lines)
+    return "\n".join("li" + line if line.startswith("::marker") else line for line in lines)
+
+
+@functools.cache
+def _report_ua_stylesheet():
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+
     # Its @counter-style rules go to a dictionary of their own: rendering uses WeasyPrint's (the same rules).
-    return CSS(string=text, counter_style=CounterStyle())
+    return CSS(string=report_ua_text(), counter_style=CounterStyle())
 
 
 @contextlib.contextmanager
