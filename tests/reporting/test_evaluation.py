@@ -831,3 +831,56 @@ def test_rank_trend_puts_better_ranks_higher_and_shades_the_bottom_ten():
     assert "后十位" in texts and {"134", "131", "125", "2023", "2025"} <= set(texts)
     empty = rank_trend_chart([], title="位次", ranked_count=None)
     assert "无数据" in empty and ET.fromstring(empty) is not None
+
+
+# --- The PDF renderer's settings ------------------------------------------------------------------------------------
+
+
+def test_the_pdf_is_rendered_with_the_reports_user_agent_stylesheet(monkeypatch):
+    """WeasyPrint asks the document for its user-agent stylesheet; the report's leaves out the rules for footnotes
+    and notes (matching every element) and gives list items, the only elements with markers, their ``::marker``.
+    If a WeasyPrint upgrade stopped asking, the stylesheet would go unused and this test fails."""
+    from reporting.evaluation import document
+
+    sheet = document._report_ua_stylesheet()
+    asked = []
+    monkeypatch.setattr(document, "_report_ua_stylesheet", lambda: (asked.append(True), sheet)[1])
+    pdf = document.evaluation_pdf('<html lang="zh-Hans"><body><ol class="notes"><li>增速差</li></ol></body></html>')
+    assert pdf.startswith(b"%PDF-") and asked
+    from weasyprint.html import UA
+
+    text = document.report_ua_text()
+    left_out = [line for line in UA.splitlines() if line.startswith(("::footnote", "::note"))]
+    assert len(left_out) == 5  # WeasyPrint's still: worth leaving out
+    assert not any(line in text.splitlines() for line in left_out)
+    assert "li::marker {" in text and "\n::marker" not in text
+    assert len(text.splitlines()) == len(UA.splitlines()) - 5  # the rest as it is
+    if shutil.which("pdftotext"):
+        shown = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert "1." in shown and "增速差" in shown  # the list marker is still drawn
+
+
+def test_the_cyclic_collector_is_back_after_the_pdf(monkeypatch):
+    import gc
+
+    from reporting.evaluation import document
+
+    html = "<html><body><p>评价</p></body></html>"
+    assert gc.isenabled()
+    document.evaluation_pdf(html)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        document.evaluation_pdf(html)
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()  # off while WeasyPrint works
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr("weasyprint.HTML.write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        document.evaluation_pdf(html)
+    assert gc.isenabled()
