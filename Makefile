@@ -36,9 +36,14 @@ run: $(RUN_STAMP)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, migration check and the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set),
-## on every core (TEST_WORKERS=0 runs it in one process); an idle worker takes tests queued for a busy one.
+## on every core (TEST_WORKERS=0 runs it in one process); an idle worker takes tests queued for a busy one. The lint
+## and the migration check run beside the suite (they take seconds and a fraction of a core); any failure fails it.
 TEST_WORKERS ?= auto
-test: $(TEST_STAMP) lint check-migrations
+test: $(TEST_STAMP)
+	@$(MAKE) --no-print-directory -j3 lint check-migrations suite
+
+.PHONY: suite
+suite: $(TEST_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
@@ -55,11 +60,12 @@ messages: $(TEST_STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 ## make fuzz: the API fuzz test of `make test` at FUZZ_EXAMPLES generated requests per operation (default 1000),
-## with schemathesis's coverage phase; takes a while.
+## with schemathesis's coverage phase, and the property tests at their full number of examples; takes a while.
 FUZZ_EXAMPLES ?= 1000
 .PHONY: fuzz
 fuzz: $(TEST_STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --timeout=3600 $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PROPERTY_EXAMPLES=1000 $(BIN)/pytest tests/test_api_fuzz.py tests/funds/test_reward_rules.py \
+	  tests/stats/test_properties.py --timeout=3600 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -23,6 +23,15 @@ from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Examples per property test (hypothesis): a quick sample in `make test`, the long run in `make fuzz`
+# (PROPERTY_EXAMPLES=1000). A property test asks for ``property_examples(n)``: n in the long run, a fifth of it
+# (at least 50) otherwise.
+PROPERTY_EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "0"))
+
+
+def property_examples(long_run: int) -> int:
+    return PROPERTY_EXAMPLES or max(long_run // 5, 50)
+
 
 def _service_missing(reason: str) -> None:
     if IN_CI:

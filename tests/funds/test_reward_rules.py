@@ -27,6 +27,7 @@ from funds.reward import (
     split_explained,
     split_largest_remainder,
 )
+from tests.conftest import property_examples
 
 D = Decimal
 FEN = Fraction(1, 100)
@@ -93,7 +94,7 @@ def assert_whole_fen_and_exact_sum(total: Decimal, shares: dict[str, Decimal]) -
 # --- properties ------------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=property_examples(1000), deadline=None)
 @given(totals, weight_maps)
 def test_uncapped_split_sums_exactly_and_is_largest_remainder(total, weights):
     shares = split_largest_remainder(total, weights)
@@ -116,7 +117,7 @@ def test_uncapped_split_sums_exactly_and_is_largest_remainder(total, weights):
             assert claim_w > claim_l or (claim_w == claim_l and winner < loser), (winner, loser)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=property_examples(1000), deadline=None)
 @given(totals, weight_maps, st.data())
 def test_split_does_not_depend_on_the_order_of_the_weights(total, weights, data):
     shuffled = dict(data.draw(st.permutations(list(weights.items()))))
@@ -145,7 +146,7 @@ def capped_problems(draw):
     return total, weights, caps
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=property_examples(1000), deadline=None)
 @given(capped_problems())
 def test_capped_split_never_exceeds_a_cap_and_follows_the_water_level(problem):
     total, weights, caps = problem
@@ -166,7 +167,7 @@ def test_capped_split_never_exceeds_a_cap_and_follows_the_water_level(problem):
 
 
 # The split itself is covered above with 1,000 examples; this checks the wiring around it.
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=property_examples(300), deadline=None)
 @given(
     scaled(2, 5 * 10**8),
     st.lists(

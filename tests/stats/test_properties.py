@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from stats import rules
 from stats.rules import Member
+from tests.conftest import property_examples
 
 REFERENCE = Context(prec=80)
 HUNDRED = Decimal(100)
@@ -36,7 +37,7 @@ def nominal_member(previous: Decimal, current: Decimal) -> Member:
     return Member(growth, current, previous)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=property_examples(500), deadline=None)
 @given(st.lists(st.tuples(levels, levels), min_size=1, max_size=15))
 def test_nominal_group_growth_is_sum_current_over_sum_previous(pairs):
     members = [nominal_member(previous, current) for previous, current in pairs]
@@ -50,7 +51,7 @@ def test_nominal_group_growth_is_sum_current_over_sum_previous(pairs):
     assert (group.members_covered, group.members_total) == (len(pairs), len(pairs))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=property_examples(500), deadline=None)
 @given(st.lists(st.tuples(levels, rates), min_size=1, max_size=15))
 def test_rate_only_group_growth_uses_weights_derived_from_the_current_level(members_data):
     members = [Member(rate, current, None) for current, rate in members_data]
@@ -67,7 +68,7 @@ def test_rate_only_group_growth_uses_weights_derived_from_the_current_level(memb
     assert group.members_covered == len(members_data)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=property_examples(500), deadline=None)
 @given(
     st.lists(st.tuples(levels, levels), min_size=1, max_size=8),
     st.lists(st.tuples(levels, rates), max_size=8),
@@ -86,13 +87,13 @@ def test_members_without_weight_change_nothing_but_the_count(nominal, rate_only,
     assert (mixed.members_covered, mixed.members_total) == (len(weighted), len(weighted) + len(without))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=property_examples(500), deadline=None)
 @given(levels, levels, rates)
 def test_reported_rate_always_wins(previous, current, rate):
     assert rules.growth_pct(reported=rate, level=current, previous_level=previous) == (rate, False)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=property_examples(500), deadline=None)
 @given(st.lists(st.tuples(levels, levels), min_size=1, max_size=10), rates)
 def test_gap_of_a_group_is_its_growth_minus_the_province(pairs, province):
     group = rules.group_growth([nominal_member(p, c) for p, c in pairs])
