@@ -853,11 +853,14 @@ def measure_exports(timeout: float) -> None:
     for name, url, user, overrides, target_total in runs:
         result, rss = export_in_child(url, user=user, overrides=overrides, timeout=timeout)
         note = f"{result['bytes'] / 1e6:.0f} MB file" if result else ""
+        if target_total is None:
+            # Beyond the limit the tracker writes the workbook as a job (below); this run only shows what writing
+            # it within a request would cost.
+            first, total = (round(result["first"], 1), round(result["total"], 1)) if result else (None, None)
+            print(f"  {name}: first byte {first} s, total {total} s, peak RSS {rss and round(rss)} MB, {note}")
+            continue
         record(f"{name}: first byte", result and result["first"], 1, "s", note)
-        if target_total is not None:
-            record(f"{name}: total", result and result["total"], target_total, "s", "a sync worker's timeout")
-        else:
-            print(f"  {name}: total {result and round(result['total'], 1)} s (beyond the limit: a job, below)")
+        record(f"{name}: total", result and result["total"], target_total, "s", "a sync worker's timeout")
         record(f"{name}: peak RSS", rss, 200, "MB")
     if projects > settings.EXPORT_MAX_XLSX_ROWS:
         measure_export_job("/api/v1/projects/?format=xlsx", user=OFFICER, rows=rows, timeout=timeout)
