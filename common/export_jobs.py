@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase, HttpResponseNotFound
 from django.urls import Resolver404, resolve
@@ -38,13 +38,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from common import exports
+from common.jobs import STALE_AFTER, TRANSIENT_ERRORS
 from common.models import PENDING_STATUSES, ExportJob, ExportJobStatus
 
 logger = logging.getLogger(__name__)
 
-# Errors worth another attempt: the database went away for a moment.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 30 * 60)) + dt.timedelta(minutes=5)
 
 MESSAGE_QUEUED = _("Waiting for a worker.")
 MESSAGE_RUNNING = _("Writing the rows.")

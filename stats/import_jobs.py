@@ -14,17 +14,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from common.jobs import STALE_AFTER
 
 from .importers import FileRejected
 from .models import ImportBatch, ImportJob, ImportJobStatus
@@ -37,10 +37,6 @@ logger = logging.getLogger(__name__)
 READ_SHARE = 90
 # Problems kept on a failed job: enough to correct a file, never a second copy of a hostile one.
 MAX_PROBLEMS_KEPT = 1000
-
-# A job still queued or running this long after it was requested / started will not finish: the task's hard time limit
-# killed it, or its message was lost. The next request gives it up, so the upload page stops waiting for it.
-STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 30 * 60)) + dt.timedelta(minutes=5)
 
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     ImportBatch.Kind.INDICATORS: indicators_import,

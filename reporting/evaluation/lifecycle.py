@@ -7,7 +7,6 @@ once the transaction commits; generating claims the row with a conditional UPDAT
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -15,12 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.jobs import STALE_AFTER, TRANSIENT_ERRORS
 from pairing.models import CountyRole, Program, ProgramCounty, Region
 
 from ..models import EvaluationReport, ReportStatus
@@ -30,11 +30,6 @@ from .figures import evaluation_figures
 logger = logging.getLogger(__name__)
 
 PENDING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
-# Errors worth another attempt: the database went away for a moment. Anything else is a failure to look at.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-# A report still queued or running this long after it was requested / started will not finish: the task's hard
-# time limit has killed it, or its message was lost. A new request gives it up and starts afresh.
-STALE_AFTER = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 30 * 60)) + dt.timedelta(minutes=5)
 
 STEP_QUEUED = gettext_lazy("Waiting for a worker")
 STEP_GATHER = gettext_lazy("Gathering the figures")
