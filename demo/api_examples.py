@@ -60,6 +60,7 @@ def build_example_data() -> ExampleData:
     """The data set: fixed names, dates and amounts, so the examples read like the program's own records."""
     from accounts.models import Role
     from accounts.services import user_set_role
+    from common.export_jobs import export_job_request, export_job_run
     from demo.statistics import demo_statistics_seed
     from funds.factories import FundFactory, PairIndustryFundFactory
     from funds.reward_runs import reward_run_start
@@ -285,8 +286,6 @@ def build_example_data() -> ExampleData:
     evaluation_report_generate(report_id=evaluation.pk)
 
     # An Excel export of the project list written by its export job, as the worker would.
-    from common.export_jobs import export_job_request, export_job_run
-
     export = export_job_request(
         owner=officer,
         path="/api/v1/projects/",

@@ -44,11 +44,9 @@ def rules_by_program(program_ids: Iterable[int]) -> dict[int, WarningRules]:
 # --- Projects and their submitted months -----------------------------------------------------------------------------
 
 
-# The fields of a project (and of its program) that the warnings' classification reads: a refresh loads only these
-# for the ~100k projects of a national deployment.
-WARNING_FIELDS = (
-    "pairing__program__start_date",
-    "pairing__program__end_date",
+# The fields of a project that the warnings' classification reads (besides its program's dates), and with the
+# program's dates: a refresh loads only these for the ~100k projects of a national deployment.
+CLASSIFIED_FIELDS = (
     "stage",
     "health",
     "signed_date",
@@ -57,6 +55,7 @@ WARNING_FIELDS = (
     "planned_investment",
     "completed_investment",
 )
+WARNING_FIELDS = ("pairing__program__start_date", "pairing__program__end_date", *CLASSIFIED_FIELDS)
 
 
 def projects_for_warnings(program: Program | None, project_id: int | None = None) -> QuerySet[Project]:

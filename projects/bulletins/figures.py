@@ -25,7 +25,7 @@ from ..models import (
     Stage,
     WarningColour,
 )
-from ..selectors import submitted_months, warning_rules_for
+from ..selectors import CLASSIFIED_FIELDS, submitted_months, warning_rules_for
 from ..warnings import (
     ReportingFigures,
     add_months,
@@ -41,20 +41,7 @@ HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 FIGURES_VERSION = 1
 # What the figures read of a project (with its pairing and county, looked up): its row, its tally and its warnings.
-PROJECT_FIELDS = (
-    "code",
-    "name",
-    "pairing",
-    "county",
-    "is_sample",
-    "stage",
-    "health",
-    "signed_date",
-    "planned_start_date",
-    "planned_production_date",
-    "planned_investment",
-    "completed_investment",
-)
+PROJECT_FIELDS = ("code", "name", "pairing", "county", "is_sample", *CLASSIFIED_FIELDS)
 
 # The document is Chinese whatever the reader's language, like the other workbooks of the tracker.
 STAGE_TITLES = {
