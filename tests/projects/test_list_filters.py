@@ -18,19 +18,24 @@ pytestmark = pytest.mark.django_db
 SUBMITTED = dt.datetime(2025, 10, 3, 9, 0, tzinfo=dt.UTC)
 
 
+def project_with_a_report(pairing):
+    """A project of ``pairing`` signed in January, with September's report submitted."""
+    project = ProjectFactory(pairing=pairing, signed_date=dt.date(2025, 1, 10))
+    ProgressReportFactory(
+        project=project,
+        period="2025-09",
+        status=ReportStatus.SUBMITTED,
+        submitted_at=SUBMITTED,
+        first_submitted_at=SUBMITTED,
+    )
+    return project
+
+
 @pytest.fixture
 def two_pairings(program, pairing_a, pairing_b):
     projects = {}
     for pairing in (pairing_a, pairing_b):
-        project = ProjectFactory(pairing=pairing, signed_date=dt.date(2025, 1, 10))
-        ProgressReportFactory(
-            project=project,
-            period="2025-09",
-            status=ReportStatus.SUBMITTED,
-            submitted_at=SUBMITTED,
-            first_submitted_at=SUBMITTED,
-        )
-        projects[pairing.pk] = project
+        projects[pairing.pk] = project_with_a_report(pairing)
     warnings_refresh(today=dt.date(2025, 10, 20))
     fund = FundFactory(program=program, year=2025, total=Decimal("200000000.00"))
     for pairing in (pairing_a, pairing_b):
@@ -139,14 +144,7 @@ def test_the_pairing_and_county_filters_cost_the_same_whatever_the_number_of_pai
             strong_county=CountyFactory(adcode=f"3799{i:02d}"),
             weak_county=CountyFactory(adcode=f"3798{i:02d}"),
         )
-        project = ProjectFactory(pairing=pairing, signed_date=dt.date(2025, 1, 10))
-        ProgressReportFactory(
-            project=project,
-            period="2025-09",
-            status=ReportStatus.SUBMITTED,
-            submitted_at=SUBMITTED,
-            first_submitted_at=SUBMITTED,
-        )
+        project_with_a_report(pairing)
         allocation = allocation_create(
             fund=fund, county=pairing.weak_county, amount=Decimal("1000000.00"), allocated_on=dt.date(2024, 2, 1)
         )
