@@ -307,6 +307,12 @@ EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 2000)
 EXPORT_JOB_MAX_ROWS = env_int("EXPORT_JOB_MAX_ROWS", 200_000)
 EXPORT_JOB_PROGRESS_EVERY = env_int("EXPORT_JOB_PROGRESS_EVERY", 5000)
 EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
+# The evaluation report's PDF (reporting/evaluation/document.py, common/pdf.py): a report of more counties than
+# EVALUATION_PDF_PART_COUNTIES is rendered in parts of that many counties, so that only a part's laid-out pages are in
+# memory at a time, in EVALUATION_PDF_PROCESSES processes (1: one after the other in the worker itself). Two processes
+# halve the time on two cores; each holds its own copy of the CJK fonts (about 66 MB). See docs/benchmarks.md.
+EVALUATION_PDF_PART_COUNTIES = env_int("EVALUATION_PDF_PART_COUNTIES", 12)
+EVALUATION_PDF_PROCESSES = env_int("EVALUATION_PDF_PROCESSES", 2)
 # An API list's `count` is PostgreSQL's estimate (`count_estimated: true` in the page) when the list has no condition
 # at all (a provincial role's unfiltered list) and its table holds at least this many rows: an exact COUNT(*) of a
 # million progress reports costs more than the rest of the page. Filtered lists and a liaison's lists always count

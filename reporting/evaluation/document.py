@@ -20,9 +20,6 @@ letter), the laid-out pages it keeps until the PDF is written and a copy of each
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +29,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
 from common.money import format_wan
+from common.pdf import PART_BREAK, html_to_pdf
 from stats.models import Indicator
 
 from ..charts import Bar, RankPoint, gap_bar_chart, rank_trend_chart
@@ -215,6 +213,7 @@ def evaluation_document(figures: dict[str, Any], *, charts: dict[str, Any]) -> d
         "chart_group": mark_safe(charts["group"]),  # built with every text escaped
         "chart_gdp": mark_safe(charts["gdp"]),  # built with every text escaped
         "impact": impact,
+        "part_break": mark_safe(PART_BREAK),  # where the PDF may be cut: before each county but the first
     }
 
 
@@ -224,50 +223,13 @@ def evaluation_html(figures: dict[str, Any], *, charts: dict[str, Any] | None = 
     return render_to_string(TEMPLATE, {"doc": evaluation_document(figures, charts=charts)})
 
 
-# WeasyPrint's user-agent rules for features the report never uses (footnotes, notes) and ``::marker`` match every
-# element: each one gave every element six pseudo-element styles, computed and kept with the layout.
-UNUSED_UA_RULES = ("::footnote-call", "::footnote-marker", "::note-call", "::note-marker", "::note-callback")
-
-
-def report_ua_text() -> str:
-    """WeasyPrint's HTML user-agent stylesheet without the rules above, and with ``::marker`` for list items only
-    (the only elements with markers in the report). Everything else is WeasyPrint's own, so a new version's rules
-    carry over."""
-    from weasyprint.html import UA
-
-    lines = [line for line in UA.splitlines() if not line.startswith(UNUSED_UA_RULES)]
-    return "\n".join("li" + line if line.startswith("::marker") else line for line in lines)
-
-
-@functools.cache
-def _report_ua_stylesheet():
-    from weasyprint import CSS
-    from weasyprint.css.counters import CounterStyle
-
-    # Its @counter-style rules go to a dictionary of their own: rendering uses WeasyPrint's (the same rules).
-    return CSS(string=report_ua_text(), counter_style=CounterStyle())
-
-
-@contextlib.contextmanager
-def _without_cyclic_gc():
-    """WeasyPrint allocates millions of objects and frees them by reference counting; the cyclic collector, run
-    thousands of times over the growing heap meanwhile, found next to nothing and cost a quarter of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def evaluation_pdf(html: str) -> bytes:
-    """The HTML document as PDF (WeasyPrint: needs Pango and a CJK font such as Noto Sans CJK on the machine)."""
-    from weasyprint import HTML
-
-    class ReportHTML(HTML):
-        def _ua_stylesheets(self, forms=False):
-            return [_report_ua_stylesheet()]
-
-    with _without_cyclic_gc():
-        return ReportHTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    """The HTML document as PDF (WeasyPrint: needs Pango and a CJK font such as Noto Sans CJK on the machine). A
+    report of many counties is rendered in parts of ``EVALUATION_PDF_PART_COUNTIES`` counties, in
+    ``EVALUATION_PDF_PROCESSES`` processes, and joined (``common.pdf``)."""
+    return html_to_pdf(
+        html,
+        base_url=str(settings.BASE_DIR),
+        part_size=settings.EVALUATION_PDF_PART_COUNTIES,
+        processes=settings.EVALUATION_PDF_PROCESSES,
+    )

@@ -37,6 +37,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common.pdf import PART_BREAK
 from funds.factories import BondPlanFactory, FundFactory
 from funds.services import allocation_create, bond_issue_create, bond_quota_assign, disbursement_create
 from pairing.factories import (
@@ -351,6 +352,46 @@ def test_the_pdf_renders(report, tmp_path):
         partial = ARTIFACTS / f".{made.name}.{os.getpid()}"
         shutil.copyfile(made, partial)
         os.replace(partial, ARTIFACTS / made.name)
+
+
+def test_a_report_of_many_counties_is_rendered_in_parts_with_the_same_pages(report, settings):
+    """Above EVALUATION_PDF_PART_COUNTIES counties the PDF is rendered in parts by worker processes (common/pdf.py):
+    every page is drawn as in the report rendered whole, numbered across the parts, and the counties' bookmarks
+    stay under their chapter."""
+    if shutil.which("pdftoppm") is None:
+        _service_missing("needs poppler's pdftoppm (apt-get install poppler-utils)")
+    from pypdf import PdfReader
+
+    from reporting.evaluation import document
+
+    html = read(report.html).decode()
+    assert html.count(PART_BREAK) == len(report.figures["counties"]) - 1  # before each county but the first
+    whole = read(report.pdf)  # ten counties: one part
+    settings.EVALUATION_PDF_PART_COUNTIES, settings.EVALUATION_PDF_PROCESSES = 3, 2
+    joined = document.evaluation_pdf(html)
+    pages = len(PdfReader(io.BytesIO(whole)).pages)
+    assert len(PdfReader(io.BytesIO(joined)).pages) == pages
+
+    def drawn(pdf: bytes, page: int) -> bytes:
+        args = ["pdftoppm", "-f", str(page), "-l", str(page), "-r", "30", "-gray", "-"]
+        return subprocess.run(args, input=pdf, capture_output=True, check=True, timeout=120).stdout
+
+    for page in range(1, pages + 1):
+        assert drawn(joined, page) == drawn(whole, page), f"page {page}"
+
+    def outline(reader, items=None, depth=0):
+        flat = []
+        for item in reader.outline if items is None else items:
+            if isinstance(item, list):
+                flat += outline(reader, item, depth + 1)
+            else:
+                flat.append((depth, item.title, reader.get_destination_page_number(item)))
+        return flat
+
+    marks = outline(PdfReader(io.BytesIO(joined)))
+    assert marks == outline(PdfReader(io.BytesIO(whole)))
+    counties = [title for depth, title, _page in marks if depth == 2 and re.match(r"\d+\. ", title)]
+    assert len(counties) == len(report.figures["counties"])  # under 三、各县评价, whichever part they are in
 
 
 # --- The figures agree with the gaps API ------------------------------------------------------------------------------
@@ -840,16 +881,17 @@ def test_the_pdf_is_rendered_with_the_reports_user_agent_stylesheet(monkeypatch)
     """WeasyPrint asks the document for its user-agent stylesheet; the report's leaves out the rules for footnotes
     and notes (matching every element) and gives list items, the only elements with markers, their ``::marker``.
     If a WeasyPrint upgrade stopped asking, the stylesheet would go unused and this test fails."""
+    from common import pdf as pdfs
     from reporting.evaluation import document
 
-    sheet = document._report_ua_stylesheet()
+    sheet = pdfs.report_ua_stylesheet()
     asked = []
-    monkeypatch.setattr(document, "_report_ua_stylesheet", lambda: (asked.append(True), sheet)[1])
+    monkeypatch.setattr(pdfs, "report_ua_stylesheet", lambda: (asked.append(True), sheet)[1])
     pdf = document.evaluation_pdf('<html lang="zh-Hans"><body><ol class="notes"><li>增速差</li></ol></body></html>')
     assert pdf.startswith(b"%PDF-") and asked
     from weasyprint.html import UA
 
-    text = document.report_ua_text()
+    text = pdfs.report_ua_text()
     left_out = [line for line in UA.splitlines() if line.startswith(("::footnote", "::note"))]
     assert len(left_out) == 5  # WeasyPrint's still: worth leaving out
     assert not any(line in text.splitlines() for line in left_out)
