@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import re
 import tempfile
@@ -34,19 +35,19 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -62,15 +63,40 @@ WAN_SUFFIX = "_wan"
 YUAN_FORMAT = "#,##0.00"
 WAN_FORMAT = "#,##0.00####"  # six places keep the fen: ¥0.01 is 0.000001 万元
 TEXT_FORMAT = "@"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-LABEL_FONT = Font(italic=True, color="555555")
-TOTAL_FONT = Font(bold=True)
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+# The cell styles of the workbooks: ``HEADER_FONT``, ``HEADER_FILL``, ``LABEL_FONT``, ``TOTAL_FONT``, ``TOTAL_FILL``
+# and ``WRAP_TOP``, importable from this module like its other names. They are openpyxl objects, made when first
+# asked for (``__getattr__``): openpyxl, with the lxml, Pillow and numpy it loads, adds some 20 MB and 0.4 s to every
+# process that imports it, and most processes that import this module (the web and Celery workers load it with the
+# admin) never write a workbook. The code that writes
+# one imports openpyxl in the function that needs it. Each style is one object for the life of the process: a report
+# row's look is cached by its fill's identity (``report_row``).
+STYLE_NAMES = frozenset({"HEADER_FONT", "HEADER_FILL", "LABEL_FONT", "TOTAL_FONT", "TOTAL_FILL", "WRAP_TOP"})
+
+
+@functools.cache
+def _styles() -> dict[str, Any]:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return {
+        "HEADER_FONT": Font(bold=True),
+        "HEADER_FILL": PatternFill("solid", fgColor="DDEBF7"),
+        "LABEL_FONT": Font(italic=True, color="555555"),
+        "TOTAL_FONT": Font(bold=True),
+        "TOTAL_FILL": PatternFill("solid", fgColor="F2F2F2"),
+        "WRAP_TOP": Alignment(vertical="top", wrap_text=True),
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name in STYLE_NAMES:
+        return _styles()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def max_rows(file_format: str, *, streamed: bool = True, background: bool = False) -> int:
@@ -214,33 +240,43 @@ def _sheet_title(title: str) -> str:
     return (_SHEET_TITLE_UNSAFE.sub("-", title) or "export")[:31]
 
 
-def _text_cell(sheet, text: str, **style) -> WriteOnlyCell:
-    # Characters XML cannot hold (control characters) are dropped; openpyxl would refuse the whole file.
-    cell = WriteOnlyCell(sheet, value=spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", text)))
-    # openpyxl would read "=…" as a formula and "#N/A" as an error: text is text.
-    cell.data_type = "s"
-    cell.number_format = TEXT_FORMAT
-    for name, value in style.items():
-        setattr(cell, name, value)
-    return cell
+class _SheetCells:
+    """Makes the cells of one write-only sheet. openpyxl's cell class and its pattern of the characters XML cannot
+    hold are looked up once per sheet: importing them in every call would add a fifth to each cell's time."""
 
+    def __init__(self, sheet: Worksheet) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-def _number_cell(sheet, amount: Decimal | str | None, number_format: str) -> WriteOnlyCell | None:
-    if amount is None or amount == "":
-        return None
-    cell = WriteOnlyCell(sheet, value=Decimal(amount))
-    cell.number_format = number_format
-    return cell
+        self.sheet = sheet
+        self._cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
 
+    def text(self, text: str, **style) -> WriteOnlyCell:
+        # Characters XML cannot hold (control characters) are dropped; openpyxl would refuse the whole file.
+        cell = self._cell(self.sheet, value=spreadsheet_text(self._illegal.sub("", text)))
+        # openpyxl would read "=…" as a formula and "#N/A" as an error: text is text.
+        cell.data_type = "s"
+        cell.number_format = TEXT_FORMAT
+        for name, value in style.items():
+            setattr(cell, name, value)
+        return cell
 
-def _xlsx_cell(sheet, column: Column, value: Any) -> Any:
-    if column.kind == MONEY:
-        return _number_cell(sheet, value, YUAN_FORMAT)
-    if column.kind == WAN:
-        return _number_cell(sheet, value, WAN_FORMAT)
-    if isinstance(value, str):
-        return _text_cell(sheet, value)
-    return value  # None, bool, int, float and Decimal as they are
+    def number(self, amount: Decimal | str | None, number_format: str) -> WriteOnlyCell | None:
+        if amount is None or amount == "":
+            return None
+        cell = self._cell(self.sheet, value=Decimal(amount))
+        cell.number_format = number_format
+        return cell
+
+    def value(self, column: Column, value: Any) -> Any:
+        if column.kind == MONEY:
+            return self.number(value, YUAN_FORMAT)
+        if column.kind == WAN:
+            return self.number(value, WAN_FORMAT)
+        if isinstance(value, str):
+            return self.text(value)
+        return value  # None, bool, int, float and Decimal as they are
 
 
 def write_xlsx(table: Table, *, title: str = "", progress: Progress | None = None) -> bytes:
@@ -250,18 +286,24 @@ def write_xlsx(table: Table, *, title: str = "", progress: Progress | None = Non
 
 
 def _write_xlsx_into(file, table: Table, *, title: str = "", progress: Progress | None = None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     for index, column in enumerate(table.columns, start=1):
         width = max(len(column.name), len(column.label) * 2 if not column.label.isascii() else len(column.label))
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 40)
     sheet.freeze_panes = "A3"
-    sheet.append([_text_cell(sheet, column.name, font=HEADER_FONT, fill=HEADER_FILL) for column in table.columns])
-    sheet.append([_text_cell(sheet, column.label, font=LABEL_FONT) for column in table.columns])
+    cells = _SheetCells(sheet)
+    header = {"font": styles["HEADER_FONT"], "fill": styles["HEADER_FILL"]}
+    sheet.append([cells.text(column.name, **header) for column in table.columns])
+    sheet.append([cells.text(column.label, font=styles["LABEL_FONT"]) for column in table.columns])
     every = settings.EXPORT_JOB_PROGRESS_EVERY if progress is not None else 0
     written = 0
     for row in table.rows:
-        sheet.append([_xlsx_cell(sheet, column, value) for column, value in zip(table.columns, row, strict=True)])
+        sheet.append([cells.value(column, value) for column, value in zip(table.columns, row, strict=True)])
         written += 1
         if every and written % every == 0:
             progress(written)
@@ -289,12 +331,16 @@ def display_width(text: str) -> int:
 
 def report_sheet(workbook: Workbook, title: str, columns: Sequence[SheetColumn]) -> Worksheet:
     """A sheet with a bold, tinted header row that stays in view when scrolling, and widths that fit the headers."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     sheet = workbook.create_sheet(title)
     sheet.append([column.header for column in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+        cell.font = styles["HEADER_FONT"]
+        cell.fill = styles["HEADER_FILL"]
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(index)].width = max(column.width, display_width(column.header) + 2)
     sheet.freeze_panes = "A2"
@@ -307,7 +353,6 @@ def report_sheet(workbook: Workbook, title: str, columns: Sequence[SheetColumn])
 # cell's style ids instead (openpyxl's own copy of a worksheet does the same). The fills are kept in the value, so
 # the ``id`` in a key is never reused while the key is cached.
 _ROW_LOOKS: weakref.WeakKeyDictionary[Workbook, dict[tuple, tuple[Any, ...]]] = weakref.WeakKeyDictionary()
-WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def report_row(
@@ -325,6 +370,9 @@ def report_row(
 
     The cells are made and styled before they are appended: finding the new row again with ``sheet.max_row`` reads
     every cell of the sheet, which made writing a sheet quadratic in its rows."""
+    from openpyxl.cell import Cell
+
+    styles = _styles()
     looks = _ROW_LOOKS.setdefault(sheet.parent, {})
     cells = [Cell(sheet, value=spreadsheet_text(value)) for value in values]
     cells.extend(Cell(sheet) for _ in range(len(cells), len(columns)))
@@ -343,12 +391,12 @@ def report_row(
         if number_format:
             cell.number_format = number_format
         if total:
-            cell.font = TOTAL_FONT
-            cell.fill = TOTAL_FILL
+            cell.font = styles["TOTAL_FONT"]
+            cell.fill = styles["TOTAL_FILL"]
         elif cell_fill is not None:
             cell.fill = cell_fill
         if wrap:
-            cell.alignment = WRAP_TOP
+            cell.alignment = styles["WRAP_TOP"]
         looks[key] = (copy.copy(cell._style), cell_fill)
     sheet.append(cells)
 

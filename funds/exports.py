@@ -12,22 +12,14 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.http import content_disposition_header
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from common.exports import (
-    HEADER_FILL,
-    HEADER_FONT,
-    TOTAL_FILL,
-    TOTAL_FONT,
     SheetColumn,
     display_width,
     report_row,
@@ -47,6 +39,13 @@ from .selectors import (
     fund_usage,
 )
 
+# openpyxl is imported by the functions that write a workbook, not with this module, which the admin loads in every
+# process: it adds some 20 MB to a process (common.exports).
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = "#,##0.00"
 WAN_FORMAT = "#,##0.00"
@@ -54,7 +53,6 @@ PERCENT_FORMAT = "0.00%"
 DATE_FORMAT = "yyyy-mm-dd"
 RATE_PLACES = Decimal("0.00000001")
 
-FLAG_FILL = PatternFill("solid", fgColor="FCE4D6")
 TOTAL_LABEL = "合计"
 
 
@@ -84,10 +82,20 @@ def add_row(
     sheet: Worksheet, columns: Sequence[Column], values: Sequence[Any], *, total: bool = False, flag: bool = False
 ) -> None:
     """A row of a funds workbook; a flagged row (an issue or quota needing attention) is tinted."""
-    report_row(sheet, columns, values, total=total, fill=FLAG_FILL if flag else None)
+    report_row(sheet, columns, values, total=total, fill=_flag_fill() if flag else None)
+
+
+@functools.cache
+def _flag_fill() -> PatternFill:
+    # One object for every flagged row: report_row caches a row's look by its fill's identity.
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor="FCE4D6")
 
 
 def new_workbook() -> Workbook:
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     return workbook
@@ -384,8 +392,6 @@ def bond_plans_workbook(plans: Sequence[BondPlan]) -> Workbook:
 # --- Reward runs -------------------------------------------------------------------------------------------------
 
 PAPER_FORMATS = {"wan": "#,##0.000000", "pct": "0.00", "fen": "0.00", "int": "0"}
-TITLE_FONT = Font(bold=True, size=14)
-SECTION_FONT = Font(bold=True, size=12)
 
 
 @_in_chinese
@@ -393,16 +399,21 @@ def reward_run_workbook(run: RewardRun) -> Workbook:
     """Sheet 测算底稿: the run's working paper (``funds.reward_paper``), its tables one under the other as on the
     print page; amounts are numeric cells in 万元 to the fen, rates numeric to two decimals, every text cell through
     ``spreadsheet_text``."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from common.exports import HEADER_FILL, HEADER_FONT, TOTAL_FILL, TOTAL_FONT
+
     paper = reward_paper(run)
     workbook = new_workbook()
     sheet = workbook.create_sheet("测算底稿")
     sheet.append([spreadsheet_text(paper.title)])
-    sheet.cell(row=sheet.max_row, column=1).font = TITLE_FONT
+    sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=14)
     widths: dict[int, int] = {}
     for table in paper.tables:
         sheet.append([])
         sheet.append([spreadsheet_text(table.title)])
-        sheet.cell(row=sheet.max_row, column=1).font = SECTION_FONT
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
         sheet.append([spreadsheet_text(header) for header in table.headers])
         for index, header in enumerate(table.headers, start=1):
             cell = sheet.cell(row=sheet.max_row, column=index)

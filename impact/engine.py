@@ -22,10 +22,16 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from django.utils.translation import gettext as _
+
+# numpy and pandas (some 40 MB, and half a second to import) are imported by the functions that compute, as
+# pysyncon and linearmodels are: this module is loaded with the admin in every process, and only the recompute of
+# the estimates (a management command or a Celery task) needs them.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 MIN_PRE_PERIODS = 3  # fewer pre years than this cannot pin a synthetic county or a trend down
 MIN_DONORS = 5
@@ -111,6 +117,8 @@ def estimate(*, panel: Panel, treated: Sequence[str], donors: Sequence[str], fir
 
 
 def _frame(panel: Panel, attribute: str, years: list[int]) -> pd.DataFrame:
+    import pandas as pd
+
     data = {
         region: [getattr(series.get(year), attribute, None) if series.get(year) else None for year in years]
         for region, series in panel.items()
@@ -124,6 +132,8 @@ def _frame(panel: Panel, attribute: str, years: list[int]) -> pd.DataFrame:
 def _weights(target: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """Donor weights (≥ 0, Σ = 1) reproducing ``target`` (pre years) from ``pool`` (pre years × donors), with every
     pre year weighted alike: pysyncon's constrained quadratic programme."""
+    import numpy as np
+    import pandas as pd
     from pysyncon import Synth
 
     names = [f"d{i}" for i in range(pool.shape[1])]
@@ -143,6 +153,8 @@ def _weights(target: np.ndarray, pool: np.ndarray) -> np.ndarray:
 def _fit_series(growth, level, unit: str, pool: list[str], pre: list[int]) -> tuple[str, np.ndarray, np.ndarray]:
     """What the weights are fitted on: log levels where every pre year has them and the unit lies within the
     donors' range (a convex combination cannot reach outside it), else the growth rates of the pre years."""
+    import numpy as np
+
     lv = level.loc[pre, [unit, *pool]] if pre else level.iloc[0:0]
     if len(pre) >= MIN_PRE_PERIODS and lv.notna().all().all() and (lv > 0).all().all():
         logs = np.log(lv.to_numpy()) * 100
@@ -155,6 +167,9 @@ def _fit_series(growth, level, unit: str, pool: list[str], pre: list[int]) -> tu
 
 
 def _gap_rmspe(growth, unit: str, pool: list[str], weights: np.ndarray, years: list[int]) -> float | None:
+    import numpy as np
+    import pandas as pd
+
     years = [y for y in years if pd.notna(growth.loc[y, unit])]
     if not years:
         return None
@@ -190,6 +205,9 @@ def _placebos(growth, level, donors: list[str], pre: list[int], post: list[int],
 
 
 def _synthetic_control(growth, level, county, donors, pre, post, placebo_cache) -> CountyEstimate:
+    import numpy as np
+    import pandas as pd
+
     result = CountyEstimate(region=county)
     if county not in growth.columns or growth[county].isna().all():
         result.note = _("There are no statistics for this county: no estimate.")

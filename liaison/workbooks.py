@@ -34,19 +34,17 @@ from typing import BinaryIO
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from common.exports import HEADER_FILL, HEADER_FONT, MEDIA_TYPES, TEXT_FORMAT, XLSX, spreadsheet_text
+from common.exports import MEDIA_TYPES, TEXT_FORMAT, XLSX, spreadsheet_text
 from common.periods import is_month
 from projects.models import ProblemCategory, Project, Stage
 from stats.reading import FileRejected, Limits, check_file, read_lines
 
 from .forms import ReportForm, wan_text
 from .selectors import WorkbookLine, month_initial
+
+# openpyxl is imported by the functions that write or read a workbook, not with this module, which the liaison pages
+# load in every web process: it adds some 20 MB to a process (common.exports).
 
 SALT = "liaison.workbooks.row"
 LANGUAGE = "zh-hans"
@@ -56,7 +54,6 @@ FIRST_ROW = HEADER_ROW + 1
 # checked and saved within its request (about 50 ms a row on SQLite), so this also bounds how long it holds a worker.
 MAX_ROWS = 300
 MAX_BYTES = 5_000_000
-LOCKED_FILL = PatternFill("solid", fgColor="EEEEEE")
 MEDIA_TYPE = MEDIA_TYPES[XLSX]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what common.exports.spreadsheet_text defuses
 
@@ -178,6 +175,8 @@ def _cell_value(column: Column, value):
         return None
     if isinstance(value, int):
         return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     # Characters XML cannot hold (control characters) are dropped: openpyxl would refuse the whole file.
     return spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
@@ -189,6 +188,13 @@ def build_workbook(*, lines: list[WorkbookLine], period: str, county_name: str) 
 
 
 def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+
+    from common.exports import HEADER_FILL, HEADER_FONT
+
+    locked_fill = PatternFill("solid", fgColor="EEEEEE")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = period
@@ -217,7 +223,7 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index)
         cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL if column.editable else LOCKED_FILL
+        cell.fill = HEADER_FILL if column.editable else locked_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.row_dimensions[HEADER_ROW].height = 36
@@ -230,7 +236,7 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
             cell = sheet.cell(row=row, column=index)
             cell.protection = unlocked if column.editable else locked
             if not column.editable:
-                cell.fill = LOCKED_FILL
+                cell.fill = locked_fill
             if column.wan:
                 cell.number_format = "0.00####"
             elif isinstance(cell.value, str) or cell.value is None:
@@ -249,6 +255,9 @@ def _build(lines: list[WorkbookLine], period: str, county_name: str) -> bytes:
 
 
 def _choices(sheet, key: str, labels: list[str], last_row: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     names = ",".join(label for label in labels if label)
     validation = DataValidation(type="list", formula1=f'"{names}"', allow_blank=True)
     validation.error = _("Choose from the list.")
@@ -342,6 +351,9 @@ def _size(stream: BinaryIO) -> int:
 def _formula_cells(stream: BinaryIO, *, last_line: int) -> Iterator[CellError]:
     """Each formula cell of the first sheet. Runs after ``read_lines`` accepted the file, so the rows and columns
     are within the limits; it stops at the last line that reader saw all the same."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = load_workbook(stream, read_only=True, data_only=False)
     try:
         sheet = workbook.worksheets[0]
@@ -359,6 +371,8 @@ def _formula_cells(stream: BinaryIO, *, last_line: int) -> Iterator[CellError]:
 
 
 def _sheet(lines: list[tuple[int, list[str]]]) -> Sheet:
+    from openpyxl.utils import get_column_letter
+
     by_number = dict(lines)
     first = by_number.get(1, [])
     period = first[1].strip() if len(first) > 1 else ""
@@ -429,6 +443,8 @@ def _same(column: Column, typed: str, written) -> bool:
             return (Decimal(typed) if typed else None) == (Decimal(wan_text(written)) if written is not None else None)
         except InvalidOperation:
             return False
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return typed == ("" if written is None else str(spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", str(written)))))
 
 

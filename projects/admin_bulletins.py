@@ -27,16 +27,10 @@ from common.admin import GeneratedDocumentAdmin, add_service_error
 from common.periods import MONTH_RE, ONE_PLACE, current_month, month_before
 from pairing.models import Program
 
-from .bulletins import (
-    COLOUR_TITLES,
-    PAIRING_STATUS_TITLES,
-    STAGE_TITLES,
-    XLSX_CONTENT_TYPE,
-    bulletin_filename,
-    bulletin_generate,
-    period_title,
-)
 from .models import Bulletin, WarningColour
+
+# The pages import projects.bulletins when they are used: it writes workbooks with openpyxl (some 20 MB), and this
+# module is loaded with the admin in every web and Celery process.
 
 
 def pct_text(pct: str | None) -> str:
@@ -52,6 +46,8 @@ def _with_rates(row: dict[str, Any], *names: str) -> dict[str, Any]:
 
 def bulletin_document(bulletin: Bulletin) -> dict[str, Any] | None:
     """The stored figures arranged for the printable page (Chinese titles, rates as text); None before any."""
+    from .bulletins import COLOUR_TITLES, PAIRING_STATUS_TITLES, STAGE_TITLES, period_title
+
     figures = bulletin.summary
     if not figures or "totals" not in figures:
         return None
@@ -133,6 +129,8 @@ class BulletinAdmin(GeneratedDocumentAdmin):
 
     @admin.display(description=_("workbook"))
     def download_link(self, obj: Bulletin) -> str:
+        from .bulletins import bulletin_filename
+
         if not obj.workbook:
             return "—"
         filename = bulletin_filename(program=obj.program, period=obj.period)
@@ -175,6 +173,8 @@ class BulletinAdmin(GeneratedDocumentAdmin):
         return TemplateResponse(request, "admin/projects/bulletin/print.html", context)
 
     def download_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        from .bulletins import XLSX_CONTENT_TYPE, bulletin_filename
+
         bulletin = self._bulletin(request, object_id)
         if not bulletin.workbook:
             raise Http404
@@ -193,6 +193,8 @@ class BulletinAdmin(GeneratedDocumentAdmin):
 
     def generate_view(self, request: HttpRequest) -> HttpResponse:
         """The "Generate now" form: a program and a month; generating again replaces that month's bulletin."""
+        from .bulletins import bulletin_generate
+
         if not self.has_generate_permission(request):
             raise PermissionDenied
         if request.method == "POST":
@@ -226,6 +228,8 @@ class BulletinAdmin(GeneratedDocumentAdmin):
 
     @admin.action(description=_("Generate the selected bulletins again"), permissions=["generate"])
     def generate_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from .bulletins import bulletin_generate
+
         done = 0
         for bulletin in queryset.select_related("program").order_by("program__code", "period"):
             try:

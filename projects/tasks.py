@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from pairing.models import Program
 
-from .bulletins import bulletin_generate, bulletin_month, bulletin_programs, bulletins_generate_monthly
 from .selectors import programs_with_live_projects
 from .warnings import project_warning_refresh, reminders_send, warnings_refresh
+
+# The bulletin tasks import projects.bulletins when they run: it writes workbooks with openpyxl (some 20 MB), which a
+# worker that never makes a bulletin need not load.
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -61,6 +63,8 @@ def monthly_bulletins_task(fan_out: bool = False) -> list[int]:
     """Generate last month's bulletin of every program running in it; run twice, the bulletins are replaced by equal
     ones (one per program and month). Returns the bulletins' ids; with ``fan_out``, queues one
     ``program_bulletin_task`` per program instead and returns the programs' ids."""
+    from .bulletins import bulletin_month, bulletin_programs, bulletins_generate_monthly
+
     today = timezone.localdate()
     if fan_out:
         programs = bulletin_programs(bulletin_month(today))
@@ -73,6 +77,8 @@ def monthly_bulletins_task(fan_out: bool = False) -> list[int]:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def program_bulletin_task(program_id: int, period: str, today: str) -> int | None:
     """One program's bulletin of ``period`` as of ``today`` (ISO date); run twice, it is replaced by an equal one."""
+    from .bulletins import bulletin_generate
+
     program = Program.objects.filter(pk=program_id).first()
     if program is None:
         return None

@@ -29,7 +29,6 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from common.periods import is_stat_period
 
@@ -174,6 +173,9 @@ def _first(lines: Iterator[tuple[int, list[str]]], count: int) -> Iterator[tuple
 
 
 def _read_long(first: tuple[int, list[str]], lines) -> Understood:
+    # openpyxl (some 20 MB) is imported where a file is read, not with this module (stats.reading).
+    from openpyxl.utils import get_column_letter
+
     header = [name.strip().lower() for name in first[1]]
     table = Table(header=header)
     for number, cells in lines:
@@ -312,6 +314,8 @@ class _WideReader:
         )
 
     def _columns(self, header: tuple[int, list[str]], second: tuple[int, list[str]] | None) -> list[Column]:
+        from openpyxl.utils import get_column_letter
+
         top = header[1]
         below = second[1] if second else []
         width = max(len(top), len(below))

@@ -7,13 +7,12 @@ them. Every text cell goes through ``common.exports.spreadsheet_text``.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from decimal import Decimal
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from common.exports import spreadsheet_text
 from common.periods import STAT_PERIOD_RE, same_period_year_before
@@ -21,6 +20,11 @@ from pairing.models import Program, Region, RegionLevel
 
 from .models import Indicator
 from .selectors import effective_values, program_counties
+
+# openpyxl is imported by the functions that write a workbook, not with this module, which the statistics admin loads
+# in every process: it adds some 20 MB to a process (common.exports).
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 # The bureau's name of each indicator, in the order of its tables, and the unit its levels are typed in.
 WIDE_INDICATORS: list[tuple[str, str, str]] = [
@@ -37,10 +41,17 @@ WIDE_INDICATORS: list[tuple[str, str, str]] = [
 UNIT_YUAN = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
 WORKBOOK_UNIT = "万元"  # what officers type money in; income per person stays in 元
 
-_BOLD = Font(bold=True)
-_HEAD = PatternFill("solid", fgColor="DDEBF7")
-_REFERENCE = PatternFill("solid", fgColor="F2F2F2")
-_CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+@functools.cache
+def _styles() -> SimpleNamespace:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return SimpleNamespace(
+        bold=Font(bold=True),
+        head=PatternFill("solid", fgColor="DDEBF7"),
+        reference=PatternFill("solid", fgColor="F2F2F2"),
+        centre=Alignment(horizontal="center", vertical="center", wrap_text=True),
+    )
 
 
 def period_title(period: str) -> str:
@@ -66,6 +77,9 @@ def _notes(workbook: Workbook, lines: Sequence[str]) -> None:
 
 def _header(sheet, row: int, first: list[str], groups: list[tuple[str, list[str]]]) -> None:
     """A two-row header: ``first`` columns merged down, then each indicator merged across its sub-columns."""
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     column = 1
     for text in first:
         sheet.cell(row, column, spreadsheet_text(text))
@@ -80,13 +94,15 @@ def _header(sheet, row: int, first: list[str], groups: list[tuple[str, list[str]
         column += len(subs)
     for cells in sheet.iter_rows(min_row=row, max_row=row + 1, max_col=column - 1):
         for cell in cells:
-            cell.font, cell.fill, cell.alignment = _BOLD, _HEAD, _CENTRE
+            cell.font, cell.fill, cell.alignment = styles.bold, styles.head, styles.centre
     for index in range(1, column):
         sheet.column_dimensions[get_column_letter(index)].width = 14
     sheet.freeze_panes = f"{get_column_letter(len(first) + 1)}{row + 2}"  # a cell() here would create a row
 
 
 def _title(sheet, text: str, width: int) -> None:
+    from openpyxl.styles import Font
+
     sheet.cell(1, 1, spreadsheet_text(text)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
 
@@ -97,6 +113,9 @@ def _title(sheet, text: str, width: int) -> None:
 def long_template() -> bytes:
     """The long format: a row per region, indicator and period, the columns by their codes (the import's header),
     explained in Chinese on the second sheet."""
+    from openpyxl import Workbook
+
+    styles = _styles()
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "统计数据"
@@ -104,7 +123,7 @@ def long_template() -> bytes:
     sheet.append(["370000", "gdp", "2025", 9876540000000, 5.5, spreadsheet_text("2025年山东省统计公报"), "", ""])
     sheet.append(["370405", "fai", "2025-09", "", -2.5, spreadsheet_text("省统计局月报"), "revised", "2025-10-20"])
     for cell in sheet[1]:
-        cell.font, cell.fill = _BOLD, _HEAD
+        cell.font, cell.fill = styles.bold, styles.head
     indicators = "；".join(f"{code} = {name}" for code, name, _unit in WIDE_INDICATORS)
     _notes(
         workbook,
@@ -137,6 +156,8 @@ def _wide_groups(reference: bool, unit: str | None = None) -> list[tuple[str, li
 def wide_template(*, province: Region, period: str) -> bytes:
     """The statistics bureau's layout: title, a two-row merged header, the province's row, then each city's
     subtotal row followed by its county-level units."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "主要经济指标"
@@ -170,6 +191,9 @@ def wide_template(*, province: Region, period: str) -> bytes:
 def statistics_workbook(*, program: Program, period: str) -> bytes:
     """A row per county-level unit of ``program`` for ``period``: its adcode and name, and for each indicator last
     period's level (grey, for reference: not imported), the level and the growth to fill in."""
+    from openpyxl import Workbook
+
+    styles = _styles()
     counties = list(program_counties(program).only("adcode", "name").order_by("adcode"))
     before = same_period_year_before(period)
     previous = {
@@ -193,7 +217,7 @@ def statistics_workbook(*, program: Program, period: str) -> bytes:
         sheet.append(row)
     for cells in sheet.iter_rows(min_row=4, max_row=3 + len(counties), min_col=3):
         for cell in cells[::3]:
-            cell.fill = _REFERENCE
+            cell.fill = styles.reference
     sheet.column_dimensions["B"].width = 16
     _notes(
         workbook,

@@ -1,12 +1,15 @@
-"""Django's PostgreSQL backend, with the test database emptied by DELETE instead of TRUNCATE.
+"""Django's PostgreSQL backend, with the test database emptied by DELETE instead of TRUNCATE, and the test databases
+of a run copied from one migrated template (``tests.postgresql.creation``).
 
 A transactional test (the browser tests, the concurrency tests) ends with ``flush``: TRUNCATE of some eighty tables
 takes a second or more, as PostgreSQL gives every table and index a new file; DELETE of the few rows a test leaves
-takes milliseconds. Everything else is Django's backend.
+takes milliseconds. The rest is Django's backend.
 """
 
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.operations import DatabaseOperations as BaseOperations
+
+from .creation import DatabaseCreation
 
 
 class DatabaseOperations(BaseOperations):
@@ -23,3 +26,4 @@ class DatabaseOperations(BaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    creation_class = DatabaseCreation
