@@ -498,6 +498,31 @@ with open("/proc/self/status") as _status:
 """
 
 
+LAST_TREE_PSS_MB = 0.0
+LAST_TREE_PROCESSES = 0
+
+
+def _session_memory(session: int) -> tuple[float, int]:
+    """The memory of every process of a session (the job and the processes it starts), in MB, and their number:
+    the sum of their proportional set sizes (PSS: a page shared by n processes, such as a font file's, counts 1/n
+    in each), so the sum is what they hold together."""
+    total, processes = 0, 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            if int(fields[3]) != session:  # after the name: state, ppid, pgrp, session
+                continue
+            with open(f"/proc/{entry.name}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            processes += 1
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total / 1024, processes
+
+
 def run_child(code: str, *, timeout: float) -> tuple[float | None, float | None, str]:
     """Run ``code`` after ``django.setup()`` in a child process; its wall time (s), its own peak RSS (MB) and its
     output. None, None when it did not finish within ``timeout``.
@@ -516,10 +541,14 @@ def run_child(code: str, *, timeout: float) -> tuple[float | None, float | None,
         start_new_session=True,
     )
     deadline = started + timeout
+    global LAST_TREE_PSS_MB, LAST_TREE_PROCESSES
+    LAST_TREE_PSS_MB, LAST_TREE_PROCESSES = 0.0, 0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
+        pss, processes = _session_memory(child.pid)
+        LAST_TREE_PSS_MB, LAST_TREE_PROCESSES = max(LAST_TREE_PSS_MB, pss), max(LAST_TREE_PROCESSES, processes)
         if time.perf_counter() > deadline:
             child.kill()
             os.wait4(child.pid, 0)
@@ -571,26 +600,6 @@ def measure_jobs(timeout: float) -> None:
 
     seconds, rss, output = run_child(
         """
-        from django.db.models import Count, Q
-        from pairing.models import Program
-        from reporting.evaluation import evaluation_report_generate
-        from reporting.models import EvaluationReport
-        program = (
-            Program.objects.annotate(weak=Count("counties", filter=Q(counties__role="weak"))).order_by("-weak").first()
-        )
-        report = EvaluationReport.objects.create(program=program, year=2025)
-        ok = evaluation_report_generate(report_id=report.pk)
-        report.refresh_from_db()
-        print(program.code, program.weak, "weak counties", ok, report.error[:200])
-        """,
-        timeout=timeout,
-    )
-    note = f"CPU {LAST_CPU_S:.0f} s; {output[-120:]}"
-    record("evaluation report of the largest program: time", seconds, 15, "s", note)
-    record("evaluation report of the largest program: peak RSS", rss, 300, "MB")
-
-    seconds, rss, output = run_child(
-        """
         from django.db import connection
         from stats.models import GapResult
         from stats.services import gaps_recompute
@@ -602,6 +611,49 @@ def measure_jobs(timeout: float) -> None:
         timeout=timeout,
     )
     record("gap recompute on an empty results table", seconds, 10, "s", f"CPU {LAST_CPU_S:.0f} s; {output[-80:]}")
+
+
+def measure_evaluation(timeout: float) -> None:
+    """The evaluation report of the program with the most weak counties, as its Celery task makes it."""
+    before = os.environ.get("EVALUATION_PDF_PROCESSES")
+    # With one PDF worker process and with two (EVALUATION_PDF_PROCESSES; production's default is 2).
+    for processes in (1, 2):
+        os.environ["EVALUATION_PDF_PROCESSES"] = str(processes)
+        seconds, rss, output = run_child(
+            """
+            from django.conf import settings
+            from django.db.models import Count, Q
+            from pairing.models import Program
+            from reporting.evaluation import evaluation_report_generate
+            from reporting.models import EvaluationReport, ReportStatus
+            weak = Count("counties", filter=Q(counties__role="weak"))
+            program = Program.objects.annotate(weak=weak).order_by("-weak").first()
+            pending = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+            EvaluationReport.objects.filter(program=program, status__in=pending).delete()  # left by a stopped run
+            report = EvaluationReport.objects.create(program=program, year=2025)
+            ok = evaluation_report_generate(report_id=report.pk)
+            report.refresh_from_db()
+            print(program.code, program.weak, "weak counties", ok, report.error[:200], "; PDF worker processes:",
+                  settings.EVALUATION_PDF_PROCESSES)
+            """,
+            timeout=timeout,
+        )
+        # The job's CPU includes its PDF worker processes' (it waits for them). Its memory is that of all its processes
+        # together (their PSS, sampled every 0.2 s); the job process's own high-water mark is in the note.
+        note = f"CPU {LAST_CPU_S:.0f} s; {output[-120:]}"
+        record(f"evaluation report of the largest program, {processes} PDF process(es): time", seconds, 15, "s", note)
+        note = f"{LAST_TREE_PROCESSES} processes at most; the job process's own peak RSS {rss or 0:.0f} MB"
+        record(
+            f"evaluation report of the largest program, {processes} PDF process(es): peak memory",
+            LAST_TREE_PSS_MB,
+            300,
+            "MB",
+            note,
+        )
+    if before is None:
+        os.environ.pop("EVALUATION_PDF_PROCESSES")
+    else:
+        os.environ["EVALUATION_PDF_PROCESSES"] = before
 
 
 def _wait_until(done, *, timeout: float) -> float | None:
@@ -893,7 +945,7 @@ def run(args) -> int:
         version = cursor.fetchone()[0]
     print(f"machine: {os.cpu_count()} CPUs, PostgreSQL {version}, load average {load_average()} (1, 5, 15 min)")
     print("volume: " + json.dumps(volume(), ensure_ascii=False))
-    only = set(args.only.split(",")) if args.only else {"api", "admin", "concurrent", "jobs", "exports"}
+    only = set(args.only.split(",")) if args.only else {"api", "admin", "concurrent", "jobs", "evaluation", "exports"}
     if "api" in only:
         measure_api(args.repeat)
     if "admin" in only:
@@ -902,6 +954,8 @@ def run(args) -> int:
         measure_concurrent(args.requests, args.clients)
     if "jobs" in only:
         measure_jobs(args.timeout)
+    if "evaluation" in only:
+        measure_evaluation(args.timeout)
     if "exports" in only:
         measure_exports(args.timeout)
     if "fanout" in only:
@@ -924,7 +978,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60, help="requests per endpoint under concurrency")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients; default 20")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a job may run before it is stopped")
-    parser.add_argument("--only", default="", help="comma-separated: api, admin, concurrent, jobs, exports, fanout")
+    parser.add_argument(
+        "--only", default="", help="comma-separated: api, admin, concurrent, jobs, evaluation, exports, fanout"
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         parser.error("set DATABASE_URL to an empty PostgreSQL database")

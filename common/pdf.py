@@ -101,11 +101,6 @@ def _html_class():
     return ReportHTML
 
 
-def _document(html: str, base_url: str):
-    """WeasyPrint's laid-out document."""
-    return _html_class()(string=html, base_url=base_url).render()
-
-
 @dataclass(frozen=True)
 class Part:
     pdf: bytes
@@ -117,13 +112,17 @@ class Part:
 def render_part(html: str, base_url: str) -> Part:
     """One part as PDF, with its page count and its headings' bookmarks (run in a worker process)."""
     with without_cyclic_gc():
-        document = _document(html, base_url)
-        bookmarks = tuple(
-            (number, level, label, position[1] * 0.75)  # CSS px to PDF points
-            for number, page in enumerate(document.pages)
-            for level, label, position, _state in page.bookmarks
-        )
-        return Part(document.write_pdf(), len(document.pages), bookmarks)
+        # The laid-out document is let go of before the collector runs on leaving (a local here would still hold it).
+        return _rendered(_html_class()(string=html, base_url=base_url).render())
+
+
+def _rendered(document) -> Part:
+    bookmarks = tuple(
+        (number, level, label, position[1] * 0.75)  # CSS px to PDF points
+        for number, page in enumerate(document.pages)
+        for level, label, position, _state in page.bookmarks
+    )
+    return Part(document.write_pdf(), len(document.pages), bookmarks)
 
 
 def split(html: str, *, size: int) -> list[str]:
@@ -151,52 +150,51 @@ def frame(html: str, pages: int) -> str:
 
 
 def join(parts: Sequence[Part], frame_pdf: bytes) -> bytes:
-    """The parts' pages, in order, each drawn over its frame page, and the bookmarks nested across parts;
-    the title, language and the rest of the document's information are the frame's, which has the document's
-    head. (The small frame page is merged into the part's page: the other way round, pypdf merges a part's
-    thousands of resources one at a time.)"""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import Fit, NameObject
+    """The parts' pages, in order, each drawn over its frame page, and the bookmarks nested across the parts; the
+    title, language and the rest of the document information are the frame's, which has the document's head.
+    (pikepdf, on qpdf: a frame page goes under a part's page as a form, without rewriting the page's content.)"""
+    import pikepdf
 
-    frame_reader = PdfReader(io.BytesIO(frame_pdf))
-    writer = PdfWriter()
-    number = 0
-    stack: list[tuple[int, object]] = []  # (level, outline item) of the headings still open
+    frame_pdf = pikepdf.open(io.BytesIO(frame_pdf))
+    joined = pikepdf.new()
     for part in parts:
-        marks = iter(part.bookmarks)
-        mark = next(marks, None)
-        for index, page in enumerate(PdfReader(io.BytesIO(part.pdf)).pages):
-            target = writer.add_page(page)
-            target.merge_page(frame_reader.pages[number + index], over=False)
-            target.compress_content_streams()
-            height = float(target.mediabox.height)
-            while mark is not None and mark[0] == index:
-                _page, level, label, top = mark
+        joined.pages.extend(pikepdf.open(io.BytesIO(part.pdf)).pages)
+    for page, under in zip(joined.pages, frame_pdf.pages, strict=True):
+        page.add_underlay(under)
+    with joined.open_outline() as outline:
+        stack: list[tuple[int, pikepdf.OutlineItem]] = []  # (level, item) of the headings still open
+        number = 0
+        for part in parts:
+            for index, level, label, top in part.bookmarks:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
-                item = writer.add_outline_item(
-                    title=label,
-                    page_number=number + index,
-                    parent=stack[-1][1] if stack else None,
-                    fit=Fit.xyz(left=0, top=height - top),
-                )
+                height = float(joined.pages[number + index].mediabox[3])
+                item = pikepdf.OutlineItem(label, number + index, pikepdf.PageLocation.XYZ, left=0, top=height - top)
+                (stack[-1][1].children if stack else outline.root).append(item)
                 stack.append((level, item))
-                mark = next(marks, None)
-        number += part.pages
-    if frame_reader.metadata:
-        writer.add_metadata(frame_reader.metadata)
-    if "/Lang" in frame_reader.root_object:
-        writer.root_object[NameObject("/Lang")] = frame_reader.root_object["/Lang"].clone(writer)
+            number += part.pages
+    for key, value in frame_pdf.docinfo.items():
+        joined.docinfo[key] = value
+    if "/Lang" in frame_pdf.Root:
+        joined.Root.Lang = frame_pdf.Root.Lang
     out = io.BytesIO()
-    writer.write(out)
+    joined.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 
 
+def render_frame_and_join(parts: Sequence[Part], html: str, base_url: str) -> bytes:
+    """The document's frame, of as many pages as the parts made, and the parts joined over it."""
+    return join(parts, render_part(frame(html, sum(part.pages for part in parts)), base_url).pdf)
+
+
+# What a worker process does when asked: nothing else can be asked of it.
+TASKS = {"render_part": render_part, "render_frame_and_join": render_frame_and_join}
+
+
 def _serve() -> None:
-    """A worker process (``python -m common.pdf``): renders the parts it reads from stdin, one after another, and
-    writes each one's ``Part``, or the error, to stdout (pickles between processes of this module only)."""
+    """A worker process (``python -m common.pdf``): does the tasks it reads from stdin, one after another, and
+    writes each one's result, or its error, to stdout (pickles between processes of this module only)."""
     import os
-    import sys
     import traceback
 
     channel_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
@@ -204,11 +202,11 @@ def _serve() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed by a library can garble the results
     while True:
         try:
-            html, base_url = pickle.load(channel_in)
+            task, args = pickle.load(channel_in)
         except EOFError:
             return
         try:
-            result = render_part(html, base_url)
+            result = TASKS[task](*args)
         except Exception:  # sent back to the caller, which raises it
             result = RenderError(traceback.format_exc())
         pickle.dump(result, channel_out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -229,9 +227,9 @@ class _Worker:
             stdout=subprocess.PIPE,
         )
 
-    def render(self, html: str, base_url: str) -> Part:
+    def ask(self, task: str, *args):
         try:
-            pickle.dump((html, base_url), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((task, args), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
             result = pickle.load(self.process.stdout)
         except (BrokenPipeError, EOFError) as exc:
@@ -239,6 +237,9 @@ class _Worker:
         if isinstance(result, RenderError):
             raise RuntimeError(f"a part of the PDF failed in a worker process:\n{result.text}")
         return result
+
+    def render(self, html: str, base_url: str) -> Part:
+        return self.ask("render_part", html, base_url)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -251,10 +252,11 @@ class _Worker:
         self.process.stdout.close()
 
 
-def _render_in_processes(parts: Sequence[str], frame_of, base_url: str, processes: int) -> tuple[list[Part], bytes]:
+def _render_in_processes(html: str, parts: Sequence[str], base_url: str, processes: int) -> bytes:
     """The parts rendered by ``processes`` worker processes, each taking the next part when it is free, then the
-    frame ``frame_of(pages)`` of as many pages as they made. The worker processes exit when it is done, so the
-    memory WeasyPrint used goes back to the machine (a long-lived process keeps what it once held)."""
+    frame and the joined document by the first of them. The calling process only hands out the work: the worker
+    processes exit when the document is done, so the memory WeasyPrint and pikepdf used goes back to the machine (a
+    long-lived process, such as a Celery worker, keeps what it once held)."""
     queue = list(enumerate(parts))
     lock = threading.Lock()
     rendered: dict[int, Part] = {}
@@ -264,9 +266,9 @@ def _render_in_processes(parts: Sequence[str], frame_of, base_url: str, processe
             with lock:
                 if not queue:
                     return
-                index, html = queue.pop(0)
+                index, part = queue.pop(0)
             try:
-                rendered[index] = worker.render(html, base_url)
+                rendered[index] = worker.render(part, base_url)
             except BaseException:
                 with lock:
                     queue.clear()  # the others stop after their part: the document has failed
@@ -277,12 +279,11 @@ def _render_in_processes(parts: Sequence[str], frame_of, base_url: str, processe
         with ThreadPoolExecutor(max_workers=len(workers)) as threads:
             for done in [threads.submit(work, worker) for worker in workers]:
                 done.result()
-        in_order = [rendered[index] for index in range(len(parts))]
-        frame_pdf = workers[0].render(frame_of(sum(part.pages for part in in_order)), base_url).pdf
+        in_order = [rendered.pop(index) for index in range(len(parts))]
+        return workers[0].ask("render_frame_and_join", in_order, html, base_url)
     finally:
         for worker in workers:
             worker.close()
-    return in_order, frame_pdf
 
 
 def html_to_pdf(html: str, *, base_url: str, part_size: int = 12, processes: int = 1) -> bytes:
@@ -293,8 +294,7 @@ def html_to_pdf(html: str, *, base_url: str, part_size: int = 12, processes: int
     if len(parts) == 1:
         with without_cyclic_gc():
             return _html_class()(string=html, base_url=base_url).write_pdf()
-    rendered, frame_pdf = _render_in_processes(parts, lambda pages: frame(html, pages), base_url, max(processes, 1))
-    return join(rendered, frame_pdf)
+    return _render_in_processes(html, parts, base_url, max(processes, 1))
 
 
 if __name__ == "__main__":

@@ -360,17 +360,18 @@ def test_a_report_of_many_counties_is_rendered_in_parts_with_the_same_pages(repo
     stay under their chapter."""
     if shutil.which("pdftoppm") is None:
         _service_missing("needs poppler's pdftoppm (apt-get install poppler-utils)")
-    from pypdf import PdfReader
+    import pikepdf
 
     from reporting.evaluation import document
+    from tests.common.test_pdf import outline
 
     html = read(report.html).decode()
     assert html.count(PART_BREAK) == len(report.figures["counties"]) - 1  # before each county but the first
     whole = read(report.pdf)  # ten counties: one part
     settings.EVALUATION_PDF_PART_COUNTIES, settings.EVALUATION_PDF_PROCESSES = 3, 2
     joined = document.evaluation_pdf(html)
-    pages = len(PdfReader(io.BytesIO(whole)).pages)
-    assert len(PdfReader(io.BytesIO(joined)).pages) == pages
+    pages = len(pikepdf.open(io.BytesIO(whole)).pages)
+    assert len(pikepdf.open(io.BytesIO(joined)).pages) == pages
 
     def drawn(pdf: bytes, page: int) -> bytes:
         args = ["pdftoppm", "-f", str(page), "-l", str(page), "-r", "30", "-gray", "-"]
@@ -378,18 +379,8 @@ def test_a_report_of_many_counties_is_rendered_in_parts_with_the_same_pages(repo
 
     for page in range(1, pages + 1):
         assert drawn(joined, page) == drawn(whole, page), f"page {page}"
-
-    def outline(reader, items=None, depth=0):
-        flat = []
-        for item in reader.outline if items is None else items:
-            if isinstance(item, list):
-                flat += outline(reader, item, depth + 1)
-            else:
-                flat.append((depth, item.title, reader.get_destination_page_number(item)))
-        return flat
-
-    marks = outline(PdfReader(io.BytesIO(joined)))
-    assert marks == outline(PdfReader(io.BytesIO(whole)))
+    marks = outline(joined)
+    assert marks == outline(whole)
     counties = [title for depth, title, _page in marks if depth == 2 and re.match(r"\d+\. ", title)]
     assert len(counties) == len(report.figures["counties"])  # under 三、各县评价, whichever part they are in
 
