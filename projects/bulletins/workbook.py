@@ -352,68 +352,66 @@ def bulletin_workbook_bytes(figures: dict[str, Any]) -> bytes:
 # than values and styles (a formula, a comment, a hyperlink, a row's own height) is written by openpyxl as before.
 # openpyxl is pinned (requirements/base.txt): the two writer classes below follow its 3.1 internals.
 
-_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
 
 class _SheetWriter(WorksheetWriter):
     def write_rows(self) -> None:
         sheet = self.ws
-        cells = sorted(sheet._cells.items())
-        if sheet.row_dimensions or any(
-            cell.data_type == "f"
-            or (cell.data_type == "s" and not isinstance(cell._value, str))  # rich text
-            or cell._comment is not None
-            or cell.hyperlink is not None
-            for _key, cell in cells
-        ):
+        if sheet.row_dimensions:
             super().write_rows()
             return
         workbook = sheet.parent
         epoch = workbook.epoch
-        style_ids: dict[bytes, int] = {}
+        # A cell's style (its array's bytes) → its ' s="…"' attribute, "" for the default style.
+        styles: dict[bytes, str] = {}
         letters: dict[int, str] = {}
         parts = ["<sheetData>"]
         current_row = None
-        for (row_idx, col_idx), cell in cells:
+        for (row_idx, col_idx), cell in sorted(sheet._cells.items()):
+            value = cell._value
+            data_type = cell.data_type
+            if (
+                data_type == "f"
+                or (data_type == "s" and not isinstance(value, str))  # rich text
+                or cell._comment is not None
+                or cell._hyperlink is not None
+            ):
+                super().write_rows()  # nothing has been written yet
+                return
             if row_idx != current_row:
                 if current_row is not None:
                     parts.append("</row>")
                 parts.append(f'<row r="{row_idx}">')
                 current_row = row_idx
-            value = cell._value
             style = cell._style
-            styled = style is not None and any(style)
-            if value is None and not styled:
+            style_attribute = ""
+            if style is not None:
+                key = style.tobytes()
+                style_attribute = styles.get(key)
+                if style_attribute is None:
+                    style_attribute = styles[key] = f' s="{workbook._cell_styles.add(style)}"' if any(style) else ""
+            if value is None and not style_attribute:
                 continue
             letter = letters.get(col_idx)
             if letter is None:
                 letter = letters[col_idx] = get_column_letter(col_idx)
-            style_attribute = ""
-            if styled:
-                key = style.tobytes()
-                style_id = style_ids.get(key)
-                if style_id is None:
-                    style_id = style_ids[key] = workbook._cell_styles.add(style)
-                style_attribute = f' s="{style_id}"'
-            data_type = cell.data_type
             if data_type == "s":
-                opening = f'<c r="{letter}{row_idx}"{style_attribute} t="inlineStr"'
-                if value is None or value == "":
-                    parts.append(opening + "/>")
+                if value == "":
+                    parts.append(f'<c r="{letter}{row_idx}"{style_attribute} t="inlineStr"/>')
                     continue
                 space = ' xml:space="preserve"' if value != value.strip() else ""
                 text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-                parts.append(f"{opening}><is><t{space}>{text}</t></is></c>")
+                parts.append(
+                    f'<c r="{letter}{row_idx}"{style_attribute} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+                )
                 continue
             if data_type == "d":
                 data_type = "n"
                 value = to_excel(value, epoch)
-            opening = f'<c r="{letter}{row_idx}"{style_attribute} t="{data_type}"'
             if value is None or value == "":
-                parts.append(opening + "/>")
+                parts.append(f'<c r="{letter}{row_idx}"{style_attribute} t="{data_type}"/>')
                 continue
             text = safe_string(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            parts.append(f"{opening}><v>{text}</v></c>")
+            parts.append(f'<c r="{letter}{row_idx}"{style_attribute} t="{data_type}"><v>{text}</v></c>')
         if current_row is not None:
             parts.append("</row>")
         parts.append("</sheetData>")

@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 
 from common.bulk import bulk_insert
-from pairing.models import Program
+from pairing.models import Pairing, Program
 
 from ..models import (
     Health,
@@ -28,7 +28,7 @@ from ..models import (
     WarningColour,
     WarningRules,
 )
-from ..selectors import projects_for_warnings, rules_by_program, submitted_months
+from ..selectors import CLASSIFIED_FIELDS, projects_for_warnings, rules_by_program, submitted_months
 from .classification import classify
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,10 @@ def warnings_refresh(
     today = today or timezone.localdate()
     _lock(program, project_id)
 
-    projects = projects_for_warnings(program, project_id)
+    # Each project's pairing, with its program's dates, is looked up rather than joined: a pairing and a program
+    # instance per project were a third of a national refresh's model instances, for ~1,400 pairings.
+    projects = projects_for_warnings(program, project_id).select_related(None).only("pairing", *CLASSIFIED_FIELDS)
+    pairings: dict[int, Pairing] = {}
     rules: dict[int, WarningRules] = {}
     checked = created = updated = unchanged = colour_changes = 0
     by_colour: dict[str, int] = defaultdict(int)
@@ -137,6 +140,15 @@ def warnings_refresh(
         batch = list(projects.filter(pk__gt=last_pk)[:REFRESH_BATCH])
         if not batch:
             break
+        unknown = {project.pairing_id for project in batch} - pairings.keys()
+        if unknown:
+            pairings.update(
+                Pairing.objects.select_related("program")
+                .only("program__start_date", "program__end_date")
+                .in_bulk(unknown)
+            )
+        for project in batch:
+            project.pairing = pairings[project.pairing_id]
         last_pk = batch[-1].pk
         ids = [project.pk for project in batch]
         missing = {project.pairing.program_id for project in batch} - rules.keys()
