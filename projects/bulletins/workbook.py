@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
-from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.compat import safe_string
@@ -346,10 +345,11 @@ def bulletin_workbook_bytes(figures: dict[str, Any]) -> bytes:
 # openpyxl writes a sheet's cells one at a time through lxml's incremental writer, with a dozen Python calls per cell
 # (its coordinate, style id, type, an element per tag): for the ~1.3 million cells of the 33 bulletins of a national
 # deployment that was 18 s of the job's CPU, more than building the cells. ``_save`` is ``Workbook.save`` with one
-# difference: a sheet's rows are written as text, a cell at a time but with one formatted string each, parsed by lxml
-# in one call and written in place of openpyxl's own rows. The cells, their values, types and styles are the same
-# (``tests/projects/test_bulletins.py`` compares every cell with openpyxl's own save). A sheet holding anything else
-# than values and styles (a formula, a comment, a hyperlink, a row's own height) is written by openpyxl as before.
+# difference: a sheet's rows are written as text, one formatted string per cell, straight into the sheet's XML where
+# openpyxl's own rows would go (the rest of the sheet and of the workbook is openpyxl's). The cells, their values,
+# types and styles are the same (``tests/projects/test_bulletins.py`` compares every cell with openpyxl's own save).
+# A sheet holding anything else than values and styles (a formula, a comment, a hyperlink, rich text, a row's own
+# height) is written by openpyxl as before.
 # openpyxl is pinned (requirements/base.txt): the two writer classes below follow its 3.1 internals.
 
 
@@ -415,23 +415,26 @@ class _SheetWriter(WorksheetWriter):
         if current_row is not None:
             parts.append("</row>")
         parts.append("</sheetData>")
+        # Written as they are, after what lxml has written so far; ASCII with character references, as lxml writes
+        # (the rest of the sheet's XML, openpyxl's, is ASCII too).
         xf = self.xf.send(True)
-        xf.write(etree.fromstring("".join(parts)))
+        xf.flush()
+        self.out.write("".join(parts).encode("ascii", "xmlcharrefreplace"))
         self.xf.send(None)
 
 
 class _ExcelWriter(ExcelWriter):
     def write_worksheet(self, ws: Worksheet) -> None:
         # openpyxl's ExcelWriter.write_worksheet for a workbook that is not write-only, with the writer above.
+        # Written in memory rather than a temporary file, so that _SheetWriter can add its rows to the stream.
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _SheetWriter(ws)
+        writer = _SheetWriter(ws, out=io.BytesIO())
         writer.write()
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        self._archive.writestr(ws.path[1:], writer.out.getvalue())
         self.manifest.append(ws)
-        writer.cleanup()
 
 
 def _save(workbook: Workbook, stream: io.BytesIO) -> None:

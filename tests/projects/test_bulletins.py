@@ -14,6 +14,7 @@ import zipfile
 from decimal import Decimal
 
 import openpyxl
+import openpyxl.comments
 import openpyxl.worksheet.worksheet
 import pytest
 from celery.schedules import crontab
@@ -37,6 +38,7 @@ from projects.bulletins import (
     bulletin_workbook_bytes,
     bulletins_generate_monthly,
 )
+from projects.bulletins.workbook import _save
 from projects.factories import ProgressReportFactory
 from projects.models import (
     Bulletin,
@@ -440,6 +442,22 @@ def test_the_saved_workbook_is_openpyxls_own_cell_for_cell(program, given):
                 assert mine.read(name).count(b'xml:space="preserve"') == openpyxls.read(name).count(
                     b'xml:space="preserve"'
                 )
+
+
+def test_a_sheet_the_text_writer_does_not_handle_is_written_by_openpyxl():
+    book = openpyxl.Workbook()
+    book.active.append(["plain", 1])
+    formulas = book.create_sheet("formulas")
+    formulas.append([1, 2, "=A1+B1"])
+    formulas["A1"].comment = openpyxl.comments.Comment("a note", "officer")
+    buffer = io.BytesIO()
+
+    _save(book, buffer)
+
+    saved = openpyxl.load_workbook(buffer)
+    assert [cell.value for cell in saved.active[1]] == ["plain", 1]
+    assert [cell.value for cell in saved["formulas"][1]] == [1, 2, "=A1+B1"]
+    assert saved["formulas"]["A1"].comment.text == "a note"
 
 
 # --- From the demo data ----------------------------------------------------------------------------------------------
