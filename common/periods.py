@@ -61,12 +61,14 @@ def month_before(period: str) -> str:
 
 def months_between(first: str, last: str) -> list[str]:
     """Every month from ``first`` to ``last``, both included (empty when ``first`` is later)."""
-    periods = []
-    period = first
-    while period <= last:
-        periods.append(period)
-        period = month_add(period, 1)
-    return periods
+    # Counted in months since year 0 and formatted once each: the warnings and bulletins list the months owed by
+    # each of ~100k projects, and a month_add per month parsed the text again every time.
+    first_year, first_month = (int(part) for part in first.split("-"))
+    last_year, last_month = (int(part) for part in last.split("-"))
+    return [
+        f"{index // 12:04d}-{index % 12 + 1:02d}"
+        for index in range(first_year * 12 + first_month - 1, last_year * 12 + last_month)
+    ]
 
 
 # --- Statistical periods ---------------------------------------------------------------------------------------------

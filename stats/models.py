@@ -118,8 +118,14 @@ class GapResult(models.Model):
     stored and rounding happens only for display.
     """
 
-    province = models.ForeignKey(Region, verbose_name=_("province"), on_delete=models.CASCADE, related_name="+")
-    region = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="gap_results")
+    # No index of their own: the lookup index leads with the province, the one-per-county constraint's with the
+    # county, and each index more is written for every one of the ~274k rows of a national recompute.
+    province = models.ForeignKey(
+        Region, verbose_name=_("province"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="gap_results", db_index=False
+    )
     indicator = models.CharField(_("indicator"), max_length=16, choices=Indicator.choices)
     period = models.CharField(_("period"), max_length=7)
     level = models.DecimalField(_("level (yuan)"), max_digits=20, decimal_places=2, null=True, blank=True)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -220,7 +220,8 @@ SELECT substr(region_id, 1, 2) || '0000' AS province_id,
 def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None) -> RecomputeResult:
     """Compute the results into a temporary table (``_GAPS_SQL``), upsert the rows that differ, then delete rows
     no longer computed if there can be any: a fixed number of statements whatever the number of counties, and no
-    row travels to Python."""
+    row travels to Python. The first run of every province into an empty table loads it instead (``_load_empty``).
+    """
     table = GapResult._meta.db_table
     columns = [GapResult._meta.get_field(name.removesuffix("_id")).column for name in _FIELDS]
     effective, params = effective_values_query(periods=_read_periods(periods), provinces=provinces)
@@ -245,6 +246,11 @@ def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None
         cursor.execute("DROP TABLE IF EXISTS gap_incoming")
         cursor.execute(compute, params)
         rows = cursor.rowcount
+        # A run of some provinces shares the table with the other provinces' runs, so only a run of all may load it.
+        if not provinces and _load_empty(
+            cursor, f"INSERT INTO {table} ({', '.join(columns)}) SELECT {incoming} FROM gap_incoming i"
+        ):
+            return RecomputeResult(rows=rows, written=rows, deleted=0)
         # Only new or changed rows reach the upsert: the join finds them in one pass, where ON CONFLICT alone would
         # lock (and so write) every existing row before its WHERE could skip it.
         cursor.execute(
@@ -268,6 +274,69 @@ def _recompute_postgresql(periods: list[str] | None, provinces: list[str] | None
             )
             deleted = cursor.rowcount
     return RecomputeResult(rows=rows, written=written, deleted=deleted)
+
+
+def _load_empty(cursor, insert: str) -> bool:
+    """Run ``insert`` (every computed result) into the results table as a bulk load if the table is empty; False,
+    having changed nothing, if it is not (or this database user does not own it, or the transaction has checks of
+    the region table still pending, which forbid changing its foreign keys).
+
+    The first recompute of a national deployment writes ~274k rows. Inserted into a table with its indexes and
+    foreign keys, most of its time went on updating the indexes row by row and on the two foreign-key checks queued
+    for every row until the commit (548k lookups of the region table). So, as PostgreSQL's manual advises for
+    populating a table ("Populating a Database"), the secondary indexes and the unique and foreign-key constraints
+    are dropped, the rows inserted, and each put back from the definition the database itself gave
+    (``pg_get_indexdef``, ``pg_get_constraintdef``): an index is then built from the sorted rows in one pass, and a
+    foreign key checked by one query over the table. All of it is in the recompute's transaction: a failure leaves
+    the table as it was, and a constraint put back checks every row before the commit, so the invariants hold.
+
+    The price: from the drop to the commit (about 2 s at national volume; the results were computed before) the
+    results table and the region table are locked (``ACCESS EXCLUSIVE``; a foreign key's triggers live on the
+    table it refers to), so requests reading either wait. That happens once, on the first run of an installation.
+    """
+    table = GapResult._meta.db_table
+    quote = connection.ops.quote_name
+    # The unique and foreign-key constraints, then the indexes that back no constraint (the primary key stays); none
+    # unless the table is empty and ours.
+    cursor.execute(
+        "SELECT * FROM ("
+        "  SELECT c.conname, pg_get_constraintdef(c.oid), NULL FROM pg_constraint c "
+        "   WHERE c.conrelid = %s::regclass AND c.contype IN ('u', 'f') "
+        "  UNION ALL "
+        "  SELECT NULL, pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text FROM pg_index i "
+        "   WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+        "     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+        ") AS definitions "
+        "WHERE (SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = %s::regclass) "
+        f"AND NOT EXISTS (SELECT 1 FROM {quote(table)})",
+        [table, table, table],
+    )
+    definitions = cursor.fetchall()
+    if not definitions:
+        return False
+    constraints = [(quote(name), definition) for name, definition, _index in definitions if name is not None]
+    indexes = [(index, definition) for name, definition, index in definitions if name is None]
+    try:
+        with transaction.atomic():
+            if constraints:
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} " + ", ".join(f"DROP CONSTRAINT {name}" for name, _ in constraints)
+                )
+    except OperationalError:
+        # Most likely checks of the region table deferred to the commit by the caller's own transaction (rows it
+        # wrote there): PostgreSQL refuses to drop a foreign key's triggers then. The savepoint undid the drop.
+        return False
+    if indexes:
+        cursor.execute("DROP INDEX " + ", ".join(index for index, _ in indexes))
+    cursor.execute(insert)
+    for _index, definition in indexes:
+        cursor.execute(definition)
+    if constraints:
+        cursor.execute(
+            f"ALTER TABLE {quote(table)} "
+            + ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition in constraints)
+        )
+    return True
 
 
 # --- Elsewhere (SQLite): the rules in Python ------------------------------------------------------------------------

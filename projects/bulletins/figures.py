@@ -152,7 +152,7 @@ def _project_row(project: Project) -> dict[str, Any]:
 
 def bulletin_figures(*, program: Program, period: str, today: dt.date | None = None) -> dict[str, Any]:
     """The figures of ``program``'s bulletin for month ``period`` as of ``today`` (see the module docstring), ready
-    to be stored as JSON. Reads only; nine queries whatever the number of pairings, projects and reports."""
+    to be stored as JSON. Reads only; ten queries whatever the number of pairings, projects and reports."""
     today = today or timezone.localdate()
     rules = warning_rules_for(program)
     report_period = month_before(period)

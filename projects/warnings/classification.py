@@ -84,11 +84,28 @@ def expected_periods(project: Project, *, through: str) -> list[str]:
     if project.stage not in STAGES_NEEDING_SIGNING or project.signed_date is None:
         return []
     program = project.pairing.program
-    first = max(month_add(month_of(project.signed_date), 1), month_of(program.start_date))
+    first = _first_expected_period(project.signed_date, program.start_date)
     last = through
     if program.end_date is not None:
         last = min(last, month_of(program.end_date))
     return months_between(first, last)
+
+
+def _first_expected_period(signed_date: dt.date, program_start: dt.date) -> str:
+    return max(month_add(month_of(signed_date), 1), month_of(program_start))
+
+
+def owes_report(
+    *, stage: str, signed_date: dt.date | None, program_start: dt.date, program_end: dt.date | None, period: str
+) -> bool:
+    """Whether a project (its stage and signing date, its program's dates) owes the report of month ``period``:
+    ``period in expected_periods(project, through=period)``, from the values alone and without listing the months
+    (the reporting rates ask it of every project of a program)."""
+    if stage not in STAGES_NEEDING_SIGNING or signed_date is None:
+        return False
+    if program_end is not None and period > month_of(program_end):
+        return False
+    return _first_expected_period(signed_date, program_start) <= period
 
 
 def _submitted_periods(reports: Iterable[ProgressReport]) -> set[str]:

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,11 @@ def test_month_arithmetic_crosses_years():
     assert periods.month_before("2025-01") == "2024-12"
     assert periods.months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
     assert periods.months_between("2025-02", "2025-01") == []
+    assert periods.months_between("2025-02", "2025-02") == ["2025-02"]
+    # Every month of a long span, as one month_add after another gives it.
+    span = periods.months_between("1999-07", "2031-02")
+    assert span[0] == "1999-07" and span[-1] == "2031-02"
+    assert all(periods.month_add(earlier, 1) == later for earlier, later in itertools.pairwise(span))
 
 
 def test_current_month_is_beijing_not_utc(settings):

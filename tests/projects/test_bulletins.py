@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import zipfile
 from decimal import Decimal
 
 import openpyxl
+import openpyxl.comments
 import openpyxl.worksheet.worksheet
 import pytest
 from celery.schedules import crontab
@@ -33,8 +35,10 @@ from projects.bulletins import (
     bulletin_figures,
     bulletin_generate,
     bulletin_workbook,
+    bulletin_workbook_bytes,
     bulletins_generate_monthly,
 )
+from projects.bulletins.workbook import _save
 from projects.factories import ProgressReportFactory
 from projects.models import (
     Bulletin,
@@ -384,6 +388,76 @@ class TestGenerate:
         assert bulletin.summary["totals"]["projects"] == 0
         assert bulletin.summary["totals"]["completion_rate_pct"] is None
         assert tuple(open_workbook(bulletin).sheetnames) == SHEETS
+
+
+def _cells(book: openpyxl.Workbook) -> dict:
+    """Everything a reader of the workbook sees: each sheet's cells (value, type, number format, font, fill,
+    alignment), its column widths and frozen panes."""
+    return {
+        sheet.title: (
+            sheet.freeze_panes,
+            {letter: dimension.width for letter, dimension in sheet.column_dimensions.items()},
+            [
+                [
+                    (
+                        cell.value,
+                        cell.data_type,
+                        cell.number_format,
+                        repr(cell.font),
+                        repr(cell.fill),
+                        repr(cell.alignment),
+                    )
+                    for cell in row
+                ]
+                for row in sheet.iter_rows()
+            ],
+        )
+        for sheet in book.worksheets
+    }
+
+
+def test_the_saved_workbook_is_openpyxls_own_cell_for_cell(program, given):
+    """The bulletin's sheets are written by ``_SheetWriter`` (text, not an element per cell): what a reader opens is
+    what openpyxl's own ``save`` writes, here with text that needs care (spaces around it, a carriage return,
+    markup characters, a formula's first character, nothing at all) beside the dates, amounts and totals."""
+    figures = figures_now(program)
+    red = figures[WarningColour.RED][0]
+    red["name"] = "  a <b> & c\r\nd  "
+    red["county"] = "=1+1"
+    red["reasons"] = [{"code": "x", "text": ""}]
+    figures["overdue"][0]["name"] = ""
+    book = bulletin_workbook(figures)
+    theirs = io.BytesIO()
+    book.save(theirs)
+
+    ours = bulletin_workbook_bytes(figures)
+
+    assert _cells(openpyxl.load_workbook(io.BytesIO(ours))) == _cells(openpyxl.load_workbook(theirs))
+    warnings = openpyxl.load_workbook(io.BytesIO(ours))["红黄牌"]
+    assert [cell.value for cell in warnings[2]][2:4] == ["  a <b> & c\r\nd  ", "'=1+1"]
+    # Excel keeps the spaces around a text only when told to (openpyxl reads them either way).
+    with zipfile.ZipFile(io.BytesIO(ours)) as mine, zipfile.ZipFile(theirs) as openpyxls:
+        for name in mine.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert mine.read(name).count(b'xml:space="preserve"') == openpyxls.read(name).count(
+                    b'xml:space="preserve"'
+                )
+
+
+def test_a_sheet_the_text_writer_does_not_handle_is_written_by_openpyxl():
+    book = openpyxl.Workbook()
+    book.active.append(["plain", 1])
+    formulas = book.create_sheet("formulas")
+    formulas.append([1, 2, "=A1+B1"])
+    formulas["A1"].comment = openpyxl.comments.Comment("a note", "officer")
+    buffer = io.BytesIO()
+
+    _save(book, buffer)
+
+    saved = openpyxl.load_workbook(buffer)
+    assert [cell.value for cell in saved.active[1]] == ["plain", 1]
+    assert [cell.value for cell in saved["formulas"][1]] == [1, 2, "=A1+B1"]
+    assert saved["formulas"]["A1"].comment.text == "a note"
 
 
 # --- From the demo data ----------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from projects.warnings import (
     expected_periods,
     last_overdue_period,
     overdue_periods,
+    owes_report,
     periods_text,
     report_due_date,
     reporting_rates,
@@ -177,6 +178,36 @@ class TestExpectedReports:
         p = project(pairing_a, stage=Stage.PIPELINE, signed_date=None)
 
         assert expected_periods(p, through="2025-09") == []
+
+    def test_owing_one_months_report_is_that_month_among_the_expected_ones(self):
+        """``owes_report`` (the reporting rates, from values) answers as ``expected_periods`` lists, on every
+        combination of stage, signing before, in and after the program, an open or ended program and a month
+        before, at and after each edge."""
+        programs = [
+            SimpleNamespace(start_date=dt.date(2024, 9, 1), end_date=None),
+            SimpleNamespace(start_date=dt.date(2024, 9, 15), end_date=dt.date(2025, 3, 31)),
+            SimpleNamespace(start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 1, 31)),
+        ]
+        signings = [None, dt.date(2023, 12, 31), dt.date(2024, 8, 1), dt.date(2024, 9, 30), dt.date(2025, 2, 28)]
+        months = [f"{year}-{month:02d}" for year in (2024, 2025) for month in range(1, 13)]
+        checked = owed = 0
+        for program in programs:
+            for stage in Stage.values:
+                for signed in signings:
+                    p = SimpleNamespace(stage=stage, signed_date=signed, pairing=SimpleNamespace(program=program))
+                    for month in months:
+                        expected = month in expected_periods(p, through=month)
+                        answer = owes_report(
+                            stage=stage,
+                            signed_date=signed,
+                            program_start=program.start_date,
+                            program_end=program.end_date,
+                            period=month,
+                        )
+                        assert answer == expected, (program, stage, signed, month)
+                        checked += 1
+                        owed += expected
+        assert checked == 3 * len(Stage.values) * 5 * 24 and 0 < owed < checked
 
     def test_overdue_after_the_due_day_without_a_submitted_report(self, pairing_a, rules):
         p = started(pairing_a, signed=dt.date(2025, 7, 10))  # reports from 2025-08
@@ -751,10 +782,11 @@ class TestReportingRates:
 
         assert rates["370405"].on_time == 3
 
-    def test_three_queries_whatever_the_number_of_projects(self, program, september, django_assert_num_queries):
-        with django_assert_num_queries(3):
+    def test_four_queries_whatever_the_number_of_projects(self, program, september, django_assert_num_queries):
+        # The rules, the month's first submissions, the projects' values, their counties.
+        with django_assert_num_queries(4):
             reporting_rates(program=program, period="2025-09")
         for n in range(5):
             ProjectFactory(pairing=PairingFactory(program=program), code=f"MORE-{n}")
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             reporting_rates(program=program, period="2025-09")
