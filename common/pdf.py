@@ -187,6 +187,11 @@ def render_frame_and_join(parts: Sequence[Part], html: str, base_url: str) -> by
     return join(parts, render_part(frame(html, sum(part.pages for part in parts)), base_url).pdf)
 
 
+WARM_UP = (
+    '<html lang="zh-Hans"><body style="font-family: sans-serif"><p>县</p>'
+    '<p style="font-family: serif">县</p><svg xmlns="http://www.w3.org/2000/svg"><text>1</text></svg></body></html>'
+)
+
 # What a worker process does when asked: nothing else can be asked of it.
 TASKS = {"render_part": render_part, "render_frame_and_join": render_frame_and_join}
 
@@ -200,6 +205,9 @@ def _serve() -> None:
     channel_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
     channel_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed by a library can garble the results
+    # While the caller is still writing the document: WeasyPrint, Pango and the fonts loaded, its first part's cost.
+    with contextlib.suppress(Exception):
+        render_part(WARM_UP, str(ROOT))
     while True:
         try:
             task, args = pickle.load(channel_in)
@@ -252,11 +260,35 @@ class _Worker:
         self.process.stdout.close()
 
 
-def _render_in_processes(html: str, parts: Sequence[str], base_url: str, processes: int) -> bytes:
-    """The parts rendered by ``processes`` worker processes, each taking the next part when it is free, then the
-    frame and the joined document by the first of them. The calling process only hands out the work: the worker
-    processes exit when the document is done, so the memory WeasyPrint and pikepdf used goes back to the machine (a
-    long-lived process, such as a Celery worker, keeps what it once held)."""
+class Workers:
+    """Worker processes for a document, started ahead of it: each loads WeasyPrint and the fonts while the caller is
+    still gathering and writing the document (``html_to_pdf(..., workers=...)``). A context manager: on leaving,
+    the processes exit, and the memory WeasyPrint and pikepdf used goes back to the machine (a long-lived process,
+    such as a Celery worker, keeps what it once held)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes: list[_Worker] = []
+        try:
+            for _ in range(max(processes, 1)):
+                self.processes.append(_Worker())
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.processes:
+            worker.close()
+
+
+def _render_in_processes(html: str, parts: Sequence[str], base_url: str, workers: Sequence[_Worker]) -> bytes:
+    """The parts rendered by the worker processes, each taking the next part when it is free, then the frame and
+    the joined document by the first of them. The calling process only hands out the work."""
     queue = list(enumerate(parts))
     lock = threading.Lock()
     rendered: dict[int, Part] = {}
@@ -274,27 +306,29 @@ def _render_in_processes(html: str, parts: Sequence[str], base_url: str, process
                     queue.clear()  # the others stop after their part: the document has failed
                 raise
 
-    workers = [_Worker() for _ in range(min(processes, len(parts)))]
-    try:
-        with ThreadPoolExecutor(max_workers=len(workers)) as threads:
-            for done in [threads.submit(work, worker) for worker in workers]:
-                done.result()
-        in_order = [rendered.pop(index) for index in range(len(parts))]
-        return workers[0].ask("render_frame_and_join", in_order, html, base_url)
-    finally:
-        for worker in workers:
-            worker.close()
+    busy = workers[: len(parts)]
+    with ThreadPoolExecutor(max_workers=len(busy)) as threads:
+        for done in [threads.submit(work, worker) for worker in busy]:
+            done.result()
+    in_order = [rendered.pop(index) for index in range(len(parts))]
+    return busy[0].ask("render_frame_and_join", in_order, html, base_url)
 
 
-def html_to_pdf(html: str, *, base_url: str, part_size: int = 12, processes: int = 1) -> bytes:
+def html_to_pdf(
+    html: str, *, base_url: str, part_size: int = 12, processes: int = 1, workers: Workers | None = None
+) -> bytes:
     """The document as PDF. Without ``PART_BREAK`` marks, or with no more than ``part_size`` pieces, WeasyPrint
-    renders it whole, here; else it is rendered in parts of ``part_size`` pieces by ``processes`` worker processes
-    and joined. Raises what WeasyPrint raises, or RuntimeError when a worker process failed."""
+    renders it whole, here; else it is rendered in parts of ``part_size`` pieces by the ``workers`` given, or by
+    ``processes`` worker processes started for it, and joined. Raises what WeasyPrint raises, or RuntimeError when
+    a worker process failed."""
     parts = split(html, size=part_size)
     if len(parts) == 1:
         with without_cyclic_gc():
             return _html_class()(string=html, base_url=base_url).write_pdf()
-    return _render_in_processes(html, parts, base_url, max(processes, 1))
+    if workers is not None:
+        return _render_in_processes(html, parts, base_url, workers.processes)
+    with Workers(processes) as started:
+        return _render_in_processes(html, parts, base_url, started.processes)
 
 
 if __name__ == "__main__":

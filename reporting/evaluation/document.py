@@ -20,6 +20,7 @@ letter), the laid-out pages it keeps until the PDF is written and a copy of each
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
 from common.money import format_wan
-from common.pdf import PART_BREAK, html_to_pdf
+from common.pdf import PART_BREAK, Workers, html_to_pdf
 from stats.models import Indicator
 
 from ..charts import Bar, RankPoint, gap_bar_chart, rank_trend_chart
@@ -223,13 +224,23 @@ def evaluation_html(figures: dict[str, Any], *, charts: dict[str, Any] | None = 
     return render_to_string(TEMPLATE, {"doc": evaluation_document(figures, charts=charts)})
 
 
-def evaluation_pdf(html: str) -> bytes:
+def evaluation_pdf_workers(counties: int) -> contextlib.AbstractContextManager[Workers | None]:
+    """The worker processes for the PDF of a report of ``counties`` counties, started now so that they get ready
+    while the figures are gathered (a context manager: they exit on leaving it); none for a report rendered
+    whole."""
+    if counties <= settings.EVALUATION_PDF_PART_COUNTIES:
+        return contextlib.nullcontext()
+    return Workers(settings.EVALUATION_PDF_PROCESSES)
+
+
+def evaluation_pdf(html: str, *, workers: Workers | None = None) -> bytes:
     """The HTML document as PDF (WeasyPrint: needs Pango and a CJK font such as Noto Sans CJK on the machine). A
-    report of many counties is rendered in parts of ``EVALUATION_PDF_PART_COUNTIES`` counties, in
-    ``EVALUATION_PDF_PROCESSES`` processes, and joined (``common.pdf``)."""
+    report of many counties is rendered in parts of ``EVALUATION_PDF_PART_COUNTIES`` counties by the ``workers``
+    started for it, or by ``EVALUATION_PDF_PROCESSES`` started now, and joined (``common.pdf``)."""
     return html_to_pdf(
         html,
         base_url=str(settings.BASE_DIR),
         part_size=settings.EVALUATION_PDF_PART_COUNTIES,
         processes=settings.EVALUATION_PDF_PROCESSES,
+        workers=workers,
     )

@@ -24,7 +24,7 @@ from common.jobs import STALE_AFTER, TRANSIENT_ERRORS
 from pairing.models import CountyRole, Program, ProgramCounty, Region
 
 from ..models import EvaluationReport, ReportStatus
-from .document import evaluation_charts, evaluation_html, evaluation_pdf
+from .document import evaluation_charts, evaluation_html, evaluation_pdf, evaluation_pdf_workers
 from .figures import evaluation_figures
 
 logger = logging.getLogger(__name__)
@@ -186,15 +186,17 @@ def evaluation_report_generate(*, report_id: int) -> bool:
             return False
         report = EvaluationReport.objects.select_related("program", "county").get(pk=report_id)
         written: list[str] = []
+        counties = 1 if report.county_id else report.program.counties.filter(role=CountyRole.WEAK).count()
         try:
-            figures = evaluation_figures(program=report.program, year=report.year, county=report.county)
-            _progress(report_id, 10, STEP_CHARTS)
-            charts = evaluation_charts(figures)
-            _progress(report_id, 40, STEP_HTML)
-            html = evaluation_html(figures, charts=charts)
-            written.append(_store(report, "html", html.encode("utf-8")))
-            _progress(report_id, 70, STEP_PDF)
-            written.append(_store(report, "pdf", evaluation_pdf(html)))
+            with evaluation_pdf_workers(counties) as workers:
+                figures = evaluation_figures(program=report.program, year=report.year, county=report.county)
+                _progress(report_id, 10, STEP_CHARTS)
+                charts = evaluation_charts(figures)
+                _progress(report_id, 40, STEP_HTML)
+                html = evaluation_html(figures, charts=charts)
+                written.append(_store(report, "html", html.encode("utf-8")))
+                _progress(report_id, 70, STEP_PDF)
+                written.append(_store(report, "pdf", evaluation_pdf(html, workers=workers)))
             finished = EvaluationReport.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
                 status=ReportStatus.DONE,
                 progress=100,

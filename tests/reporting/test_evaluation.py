@@ -305,7 +305,7 @@ def test_progress_is_written_as_the_steps_go(small, monkeypatch):
     real_pdf = evaluation.evaluation_pdf
     monkeypatch.setattr(evaluation, "evaluation_charts", lambda figures: (look("charts"), real_charts(figures))[1])
     monkeypatch.setattr(evaluation, "evaluation_html", lambda f, charts: (look("html"), real_html(f, charts=charts))[1])
-    monkeypatch.setattr(evaluation, "evaluation_pdf", lambda html: (look("pdf"), real_pdf(html))[1])
+    monkeypatch.setattr(evaluation, "evaluation_pdf", lambda html, **kw: (look("pdf"), real_pdf(html, **kw))[1])
     report = evaluation_report_request(program=small, year=YEAR)
     with translation.override("en"):
         assert evaluation_report_generate(report_id=report.pk)
@@ -577,7 +577,7 @@ def _stored(program: Program, year: int) -> set[str]:
 
 
 def test_a_failure_is_recorded_with_its_error(small, monkeypatch, django_capture_on_commit_callbacks):
-    def broken(html):
+    def broken(html, **kwargs):
         raise RuntimeError("no CJK font on this worker")
 
     monkeypatch.setattr(evaluation, "evaluation_pdf", broken)
