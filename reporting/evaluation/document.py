@@ -15,7 +15,11 @@ counties, 187 pages, 280 tables, 184 charts) it took 27–35 s of CPU; now 20–
   5 s.
 
 What remains is WeasyPrint's own work per cell and per letter (its SVG text is laid out and drawn letter by
-letter), the laid-out pages it keeps until the PDF is written and a copy of each CJK font file it embeds (60 MB).
+letter) and a copy of each CJK font file it embeds (66 MB). A report of more than ``EVALUATION_PDF_PART_COUNTIES``
+counties is therefore rendered in parts by ``EVALUATION_PDF_PROCESSES`` worker processes and joined
+(``common.pdf``): no process holds more than a part's laid-out pages (about 260 MB at most, fonts included), the
+parts are laid out on both cores, and the Celery worker never holds WeasyPrint's memory. The 188-page report of
+91 counties: 24 – 26 s with two processes, 40 s with one (docs/benchmarks.md, "Fourth round").
 """
 
 from __future__ import annotations
