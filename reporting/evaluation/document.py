@@ -7,7 +7,7 @@ counties, 187 pages, 280 tables, 184 charts) it took 27–35 s of CPU; now 20–
 
 - WeasyPrint's user-agent rules for footnotes and notes, and ``::marker``, match every element: each element got six
   pseudo-element styles, computed and kept with the layout. The report renders with WeasyPrint's stylesheet less
-  those rules (``report_ua_text``): about 3 s, and 190 MB less when nothing else changes;
+  those rules (``common.pdf.report_ua_text``): about 3 s, and 190 MB less when nothing else changes;
 - the cyclic garbage collector is off while WeasyPrint works (about 7 s: it ran thousands of times over a heap of
   millions of objects that reference counting frees anyway; the peak is about 15 MB higher);
 - the per-county and summary tables use fixed layout with the widths set in the template (no measuring of every

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from common.money import FEN
 from common.periods import month_add, month_of
+from common.xlsx import save_workbook as _save
 from config.celery_app import app
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 from projects.bulletins import (
@@ -38,7 +39,6 @@ from projects.bulletins import (
     bulletin_workbook_bytes,
     bulletins_generate_monthly,
 )
-from projects.bulletins.workbook import _save
 from projects.factories import ProgressReportFactory
 from projects.models import (
     Bulletin,
@@ -417,9 +417,9 @@ def _cells(book: openpyxl.Workbook) -> dict:
 
 
 def test_the_saved_workbook_is_openpyxls_own_cell_for_cell(program, given):
-    """The bulletin's sheets are written by ``_SheetWriter`` (text, not an element per cell): what a reader opens is
-    what openpyxl's own ``save`` writes, here with text that needs care (spaces around it, a carriage return,
-    markup characters, a formula's first character, nothing at all) beside the dates, amounts and totals."""
+    """The bulletin's sheets are written by ``common.xlsx._SheetWriter`` (text, not an element per cell): what a reader
+    opens is what openpyxl's own ``save`` writes, here with text that needs care (spaces around it, a carriage
+    return, markup characters, a formula's first character, nothing at all) beside the dates, amounts and totals."""
     figures = figures_now(program)
     red = figures[WarningColour.RED][0]
     red["name"] = "  a <b> & c\r\nd  "
