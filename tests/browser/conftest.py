@@ -1,7 +1,8 @@
 """Headless Chromium (Debian's package) driven by Playwright's Python client; no browser is downloaded.
 
-Screenshots are kept in ``artifacts/screenshots/`` for people to look at after a run. Tests on the demo data ask
-for ``seeded_demo``: the demo is seeded once per test process and put back from a copy for every test after that.
+Screenshots are kept in ``artifacts/screenshots/`` for people to look at after a run (in CI, or with SCREENSHOTS=1).
+Tests on the demo data ask for ``seeded_demo``: the demo is seeded once per test process and put back from a copy for
+every test after that.
 """
 
 from __future__ import annotations
@@ -87,11 +88,17 @@ def browser(chromium):
     wrapper.close_contexts()
 
 
+# Full-page screenshots are a fifth of the browser's work in a run: taken in CI and when SCREENSHOTS=1 asks for them.
+TAKE_SCREENSHOTS = IN_CI or os.environ.get("SCREENSHOTS", "").lower() in {"1", "true", "yes"}
+
+
 @pytest.fixture
 def screenshot():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str) -> Path | None:
+        if not TAKE_SCREENSHOTS:
+            return None
         path = ARTIFACTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
