@@ -2,9 +2,11 @@
 
 WeasyPrint keeps every laid-out page of a document until its PDF is written, and lays it out on one core. A document
 that marks where it may be cut (``PART_BREAK``, an HTML comment, at places where a new page starts anyway) is
-rendered part by part, so that a process holds only a part's pages at a time, and the parts are shared out between
-worker processes (``python -m common.pdf``: fresh ones, which inherit no connections, threads or memory of a Celery
-worker, and give their memory back to the machine when the document is done).
+rendered part by part, so that a process holds only a part's pages at a time, and the parts are rendered side by
+side. A server process (``python -m common.pdf``: a fresh interpreter, which inherits no connections, threads or
+memory of a Celery worker) loads WeasyPrint and the fonts once, then forks a child for each part: the children share
+what it loaded instead of each loading its own, and a child's memory goes back to the machine the moment its part
+is done.
 
 The page headers and footers (the ``@page`` margin boxes, with ``counter(page)`` and ``counter(pages)``) are drawn
 by a frame: a document of as many empty pages as the parts made, with the document's own ``<head>``, so that the
@@ -13,7 +15,8 @@ bookmarks (the PDF outline) are those WeasyPrint gives each part's headings, nes
 
 This holds when every page has the same page box (size and margins) and the cuts fall where a page starts anyway. A
 document without marks, or with few pieces, is rendered whole, in the calling process, as WeasyPrint does. The
-module needs neither Django nor the project's apps, so that the worker processes can run it.
+module needs neither Django nor the project's apps, so that the server process can run it. Linux and macOS only
+(``os.fork``), as the stack is.
 """
 
 from __future__ import annotations
@@ -26,9 +29,7 @@ import pickle
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +114,92 @@ def render_part(html: str, base_url: str) -> Part:
     """One part as PDF, with its page count and its headings' bookmarks (run in a worker process)."""
     with without_cyclic_gc():
         # The laid-out document is let go of before the collector runs on leaving (a local here would still hold it).
-        return _rendered(_html_class()(string=html, base_url=base_url).render())
+        return _rendered(_html_class()(string=html, base_url=base_url).render(font_config=_fonts.config))
+
+
+class _SharedFonts:
+    """The server's fonts, loaded once and used by every child it forks (elsewhere WeasyPrint loads them for each
+    document):
+
+    - ``config``: one WeasyPrint FontConfiguration (Fontconfig's configuration, Pango's loaded fonts and the font
+      files they map) instead of one per document;
+    - the whole-file copy WeasyPrint makes of each font it embeds (``weasyprint.pdf.fonts.get_hb_object_data``,
+      called when a document first uses a font, before the font is cut down to the glyphs used): for a CJK
+      collection 20–26 MB, three of them in a report, made again in every part. The copies made while the server
+      warms up are kept, for the font files the server maps (their addresses stay theirs for as long as it runs);
+      a child gets the same bytes, shared with the server, instead of making its own. Anything else is WeasyPrint's
+      own answer, as without this.
+    """
+
+    def __init__(self) -> None:
+        self.config = None
+        self._files: dict[tuple[int, int], bytes] = {}
+        self._seen: dict[tuple[int, int], bytes] | None = None
+
+    def load(self) -> None:
+        """Called once, in the server, before its warm-up render."""
+        import weasyprint.pdf.fonts
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.config = FontConfiguration()
+        self._seen = {}
+        whole_file = weasyprint.pdf.fonts.get_hb_object_data
+
+        def file_data(hb_object, ot_color=None, glyph=None):
+            if ot_color is not None or glyph is not None:
+                return whole_file(hb_object, ot_color, glyph)
+            key = self._key(hb_object)
+            data = self._files.get(key)
+            if data is None:
+                data = whole_file(hb_object)
+                if self._seen is not None:
+                    self._seen[key] = data
+            return data
+
+        weasyprint.pdf.fonts.get_hb_object_data = file_data
+
+    def keep(self) -> None:
+        """After the warm-up: keep the copies of the font files this process maps, and no more."""
+        mapped = _mapped_files()
+        self._files = {
+            key: data
+            for key, data in (self._seen or {}).items()
+            if any(start <= key[0] and key[0] + key[1] <= end and size == key[1] for start, end, size in mapped)
+        }
+        self._seen = None
+
+    @staticmethod
+    def _key(hb_face) -> tuple[int, int]:
+        """Where the face's file is in memory, and its length."""
+        from weasyprint.text.ffi import ffi, harfbuzz
+
+        blob = harfbuzz.hb_face_reference_blob(hb_face)
+        try:
+            length = ffi.new("unsigned int *")
+            data = harfbuzz.hb_blob_get_data(blob, length)
+            return int(ffi.cast("uintptr_t", data)), length[0]
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+
+def _mapped_files() -> list[tuple[int, int, int]]:
+    """(start, end, file size) of each file mapped whole into this process's memory from its start (Linux's
+    /proc/self/maps; none elsewhere)."""
+    import os
+
+    mapped = []
+    with contextlib.suppress(OSError), open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+        for line in maps:
+            fields = line.split(maxsplit=5)
+            if len(fields) < 6 or not fields[5].startswith("/") or int(fields[2], 16) != 0:
+                continue
+            start, end = (int(address, 16) for address in fields[0].split("-"))
+            with contextlib.suppress(OSError):
+                mapped.append((start, end, os.stat(fields[5].strip()).st_size))
+    return mapped
+
+
+_fonts = _SharedFonts()
 
 
 def _rendered(document) -> Part:
@@ -187,38 +273,16 @@ def render_frame_and_join(parts: Sequence[Part], html: str, base_url: str) -> by
     return join(parts, render_part(frame(html, sum(part.pages for part in parts)), base_url).pdf)
 
 
+# What the server renders before it is asked for anything: WeasyPrint, Pango and the fonts the documents use (the CJK
+# sans, regular and bold, and the CJK serif: fonts-noto-cjk) loaded once, for every part it forks.
 WARM_UP = (
-    '<html lang="zh-Hans"><body style="font-family: sans-serif"><p>县</p>'
-    '<p style="font-family: serif">县</p><svg xmlns="http://www.w3.org/2000/svg"><text>1</text></svg></body></html>'
+    '<html lang="zh-Hans"><body><p style="font-family: \'Noto Sans CJK SC\', sans-serif">县 1<b>县 1</b></p>'
+    "<p style=\"font-family: 'Noto Serif CJK SC', serif\">县 1</p>"
+    '<svg xmlns="http://www.w3.org/2000/svg"><text>1</text></svg></body></html>'
 )
 
-# What a worker process does when asked: nothing else can be asked of it.
+# What a forked child does when asked: nothing else can be asked of it.
 TASKS = {"render_part": render_part, "render_frame_and_join": render_frame_and_join}
-
-
-def _serve() -> None:
-    """A worker process (``python -m common.pdf``): does the tasks it reads from stdin, one after another, and
-    writes each one's result, or its error, to stdout (pickles between processes of this module only)."""
-    import os
-    import traceback
-
-    channel_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
-    channel_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed by a library can garble the results
-    # While the caller is still writing the document: WeasyPrint, Pango and the fonts loaded, its first part's cost.
-    with contextlib.suppress(Exception):
-        render_part(WARM_UP, str(ROOT))
-    while True:
-        try:
-            task, args = pickle.load(channel_in)
-        except EOFError:
-            return
-        try:
-            result = TASKS[task](*args)
-        except Exception:  # sent back to the caller, which raises it
-            result = RenderError(traceback.format_exc())
-        pickle.dump(result, channel_out, protocol=pickle.HIGHEST_PROTOCOL)
-        channel_out.flush()
 
 
 @dataclass(frozen=True)
@@ -226,28 +290,120 @@ class RenderError:
     text: str
 
 
-class _Worker:
-    def __init__(self) -> None:
+def _run_forked(batch: Sequence[tuple[str, tuple]], processes: int) -> list:
+    """Each task of ``batch`` done in a child forked from this process, at most ``processes`` at a time, the next
+    one started when one ends; the results (or a RenderError) in the batch's order. After a failure no new task
+    is started: the document has failed."""
+    import os
+    import select
+    import traceback
+
+    pending = list(enumerate(batch))
+    running: dict[int, tuple[int, int, list[bytes]]] = {}  # read end of a child's pipe → (pid, index, chunks)
+    results: list = [None] * len(batch)
+    while pending or running:
+        while pending and len(running) < processes:
+            index, (task, args) = pending.pop(0)
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: the task, its result down the pipe, and gone without cleaning up
+                status = 1
+                try:
+                    os.close(read_end)
+                    gc.disable()  # it exits when done: nothing for the collector to give back
+                    try:
+                        result = TASKS[task](*args)
+                    except Exception:  # sent back to the caller, which raises it
+                        result = RenderError(traceback.format_exc())
+                    with os.fdopen(write_end, "wb") as out:
+                        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write_end)
+            running[read_end] = (pid, index, [])
+        ready, _, _ = select.select(list(running), [], [])
+        for read_end in ready:
+            chunk = os.read(read_end, 1 << 20)
+            if chunk:
+                running[read_end][2].append(chunk)
+                continue
+            pid, index, chunks = running.pop(read_end)
+            os.close(read_end)
+            _, status = os.waitpid(pid, 0)
+            if status == 0 and chunks:
+                results[index] = pickle.loads(b"".join(chunks))
+            else:
+                results[index] = RenderError(f"the process rendering it stopped (wait status {status})")
+            if isinstance(results[index], RenderError):
+                pending.clear()
+    return results
+
+
+def _serve(processes: int) -> None:
+    """The server process (``python -m common.pdf N``): loads WeasyPrint and the fonts, then for each batch of
+    tasks it reads from stdin forks a child per task, N at a time, and writes the batch's results to stdout
+    (pickles between processes of this module only). The children start from its loaded state and share its
+    memory until they write to it; each gives all of its own back when it exits."""
+    import os
+
+    channel_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    channel_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed by a library can garble the results
+    # While the caller is still writing the document.
+    with contextlib.suppress(Exception):
+        _fonts.load()
+        render_part(WARM_UP, str(ROOT))
+        _fonts.keep()
+    gc.collect()
+    gc.freeze()  # what is loaded now is never touched by a collection in a child, so it stays shared
+    while True:
+        try:
+            batch = pickle.load(channel_in)
+        except EOFError:
+            return
+        pickle.dump(_run_forked(batch, processes), channel_out, protocol=pickle.HIGHEST_PROTOCOL)
+        channel_out.flush()
+
+
+class Workers:
+    """The processes that render a document's parts: a server process (``python -m common.pdf``: a fresh
+    interpreter, which inherits no connections, threads or memory of a Celery worker) loads WeasyPrint and the fonts
+    while the caller is still gathering and writing the document (``html_to_pdf(..., workers=...)``), then forks a
+    child for each part, ``processes`` at a time. A context manager: on leaving, the server exits, and all the memory
+    WeasyPrint and pikepdf used goes back to the machine (a long-lived process, such as a Celery worker, keeps what it
+    once held)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = max(processes, 1)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "common.pdf"],
+            [sys.executable, "-m", "common.pdf", str(self.processes)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
 
-    def ask(self, task: str, *args):
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run(self, batch: Sequence[tuple[str, tuple]]) -> list:
+        """The results of the batch's tasks, in order; RuntimeError when one failed or the server stopped."""
         try:
-            pickle.dump((task, args), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(list(batch), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
-            result = pickle.load(self.process.stdout)
+            results = pickle.load(self.process.stdout)
         except (BrokenPipeError, EOFError) as exc:
             raise RuntimeError(f"the PDF worker process stopped (exit code {self.process.poll()})") from exc
-        if isinstance(result, RenderError):
-            raise RuntimeError(f"a part of the PDF failed in a worker process:\n{result.text}")
-        return result
+        for result in results:
+            if isinstance(result, RenderError):
+                raise RuntimeError(f"a part of the PDF failed in a worker process:\n{result.text}")
+        return results
 
     def render(self, html: str, base_url: str) -> Part:
-        return self.ask("render_part", html, base_url)
+        return self.run([("render_part", (html, base_url))])[0]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -260,58 +416,11 @@ class _Worker:
         self.process.stdout.close()
 
 
-class Workers:
-    """Worker processes for a document, started ahead of it: each loads WeasyPrint and the fonts while the caller is
-    still gathering and writing the document (``html_to_pdf(..., workers=...)``). A context manager: on leaving,
-    the processes exit, and the memory WeasyPrint and pikepdf used goes back to the machine (a long-lived process,
-    such as a Celery worker, keeps what it once held)."""
-
-    def __init__(self, processes: int) -> None:
-        self.processes: list[_Worker] = []
-        try:
-            for _ in range(max(processes, 1)):
-                self.processes.append(_Worker())
-        except BaseException:
-            self.close()
-            raise
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def close(self) -> None:
-        for worker in self.processes:
-            worker.close()
-
-
-def _render_in_processes(html: str, parts: Sequence[str], base_url: str, workers: Sequence[_Worker]) -> bytes:
-    """The parts rendered by the worker processes, each taking the next part when it is free, then the frame and
-    the joined document by the first of them. The calling process only hands out the work."""
-    queue = list(enumerate(parts))
-    lock = threading.Lock()
-    rendered: dict[int, Part] = {}
-
-    def work(worker: _Worker) -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                index, part = queue.pop(0)
-            try:
-                rendered[index] = worker.render(part, base_url)
-            except BaseException:
-                with lock:
-                    queue.clear()  # the others stop after their part: the document has failed
-                raise
-
-    busy = workers[: len(parts)]
-    with ThreadPoolExecutor(max_workers=len(busy)) as threads:
-        for done in [threads.submit(work, worker) for worker in busy]:
-            done.result()
-    in_order = [rendered.pop(index) for index in range(len(parts))]
-    return busy[0].ask("render_frame_and_join", in_order, html, base_url)
+def _render_in_processes(html: str, parts: Sequence[str], base_url: str, workers: Workers) -> bytes:
+    """The parts rendered by the workers' children, then the frame and the joined document by one more. The
+    calling process only hands out the work."""
+    rendered = workers.run([("render_part", (part, base_url)) for part in parts])
+    return workers.run([("render_frame_and_join", (rendered, html, base_url))])[0]
 
 
 def html_to_pdf(
@@ -326,12 +435,12 @@ def html_to_pdf(
         with without_cyclic_gc():
             return _html_class()(string=html, base_url=base_url).write_pdf()
     if workers is not None:
-        return _render_in_processes(html, parts, base_url, workers.processes)
+        return _render_in_processes(html, parts, base_url, workers)
     with Workers(processes) as started:
-        return _render_in_processes(html, parts, base_url, started.processes)
+        return _render_in_processes(html, parts, base_url, started)
 
 
 if __name__ == "__main__":
     from common.pdf import _serve as serve  # this module under its own name, for the pickles of its classes
 
-    serve()
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 1)

@@ -96,11 +96,18 @@ def _text(
 
 
 def gap_bar_chart(
-    bars: Sequence[Bar], *, title: str, unit: str = "pp", width: int = 600, label_width: int = 120
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    unit: str = "pp",
+    width: int = 600,
+    label_width: int = 120,
+    bar_height: int = 14,
+    row_gap: int = 8,
 ) -> str:
     """Horizontal bars of growth gaps against the province (pp): right and green when faster, left and red when
     slower, a zero line, a value column on the right. A bar without a value says so instead of drawing nothing."""
-    bar_height, row_gap, top, axis = 14, 8, 24, 20
+    top, axis = 24, 20
     value_width = 64
     plot_left, plot_right = label_width, width - value_width
     plot_width = plot_right - plot_left

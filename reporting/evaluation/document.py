@@ -69,6 +69,8 @@ def evaluation_charts(figures: dict[str, Any]) -> dict[str, Any]:
                 title=f"{c['name']}:各指标增速与全省之差(百分点)",
                 width=360,
                 label_width=110,
+                bar_height=12,
+                row_gap=5,
             ),
             "ranks": rank_trend_chart(
                 [RankPoint(point["period"], point["rank"]) for point in c["gdp_rank_history"]],

@@ -4,8 +4,11 @@ makes of it whole: the same pages, page numbers running across the parts, the sa
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
+import time
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -100,20 +103,87 @@ def test_a_document_in_parts_is_the_document_rendered_whole():
 
 
 def test_a_part_that_fails_in_a_worker_process_fails_the_document():
-    worker = pdfs._Worker()
-    try:
+    with pdfs.Workers(2) as workers:
         with pytest.raises(RuntimeError, match="a part of the PDF failed in a worker process"):
-            worker.render(None, BASE_URL)  # not a document: WeasyPrint raises in the worker
-        assert worker.render("<p>再试</p>", BASE_URL).pages == 1  # the worker goes on with the next part
-    finally:
-        worker.close()
-    assert worker.process.returncode == 0
+            workers.run([("render_part", ("<p>县</p>", BASE_URL)), ("render_part", (None, BASE_URL))])  # not HTML
+        # The server goes on with the next document.
+        assert workers.render("<p>再试</p>", BASE_URL).pages == 1
+    assert workers.process.returncode == 0
+
+
+def test_a_part_whose_process_dies_fails_the_document(monkeypatch):
+    """A child that ends without a result (killed, out of memory) fails the document, and no part is started after
+    it; its sibling's result is not mistaken for it. (The server's loop, run here: it forks this process.)"""
+    monkeypatch.setitem(pdfs.TASKS, "pid", os.getpid)
+    monkeypatch.setitem(pdfs.TASKS, "exit", lambda: os._exit(3))
+
+    results = pdfs._run_forked([("pid", ()), ("exit", ()), ("pid", ()), ("pid", ())], processes=1)
+
+    assert isinstance(results[0], int) and results[0] != os.getpid()
+    assert isinstance(results[1], pdfs.RenderError) and "stopped" in results[1].text
+    assert results[2:] == [None, None]
+
+
+def test_each_part_is_done_in_a_process_of_its_own_at_most_n_at_a_time(monkeypatch, tmp_path):
+    def task(number: int) -> tuple[int, int]:
+        marker = tmp_path / str(number)
+        marker.touch()
+        time.sleep(0.3)
+        running = len(list(tmp_path.iterdir()))
+        marker.unlink()
+        return os.getpid(), running
+
+    monkeypatch.setitem(pdfs.TASKS, "task", task)
+
+    results = pdfs._run_forked([("task", (number,)) for number in range(5)], processes=2)
+
+    assert len({pid for pid, _running in results}) == 5
+    assert os.getpid() not in {pid for pid, _running in results}
+    assert max(running for _pid, running in results) == 2
 
 
 def test_a_worker_process_that_dies_fails_the_document():
-    worker = pdfs._Worker()
-    worker.process.kill()
-    worker.process.wait()
+    workers = pdfs.Workers(1)
+    workers.process.kill()
+    workers.process.wait()
     with pytest.raises(RuntimeError, match="the PDF worker process stopped"):
-        worker.render("<p>县</p>", BASE_URL)
-    worker.close()
+        workers.render("<p>县</p>", BASE_URL)
+    workers.close()
+
+
+def test_the_server_keeps_whole_copies_of_the_font_files_it_maps_and_the_parts_use_them(monkeypatch):
+    import weasyprint.pdf.fonts
+
+    # Put back WeasyPrint's own function after the test: load() replaces it in this process.
+    monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", weasyprint.pdf.fonts.get_hb_object_data)
+    fonts = pdfs._SharedFonts()
+    monkeypatch.setattr(pdfs, "_fonts", fonts)
+    fonts.load()
+    pdfs.render_part(pdfs.WARM_UP, BASE_URL)
+    fonts.keep()
+
+    kept = {}
+    for (address, length), data in fonts._files.items():
+        path = next(
+            line.split(maxsplit=5)[5].strip()
+            for line in Path("/proc/self/maps").read_text().splitlines()
+            if len(line.split(maxsplit=5)) == 6
+            and int(line.split("-")[0], 16) <= address < int(line.split()[0].split("-")[1], 16)
+        )
+        assert len(data) == length and Path(path).read_bytes() == data
+        kept[Path(path).name] = data
+    assert {"NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "NotoSerifCJK-Regular.ttc"} <= set(kept)
+
+    # A document rendered now takes the kept copy instead of making its own, and comes out the same.
+    handed_out = []
+    file_data = weasyprint.pdf.fonts.get_hb_object_data
+    monkeypatch.setattr(
+        weasyprint.pdf.fonts,
+        "get_hb_object_data",
+        lambda *args: handed_out.append(file_data(*args)) or handed_out[-1],
+    )
+    html = document(1)
+    shared = pdfs.render_part(html, BASE_URL).pdf
+    assert any(data is kept["NotoSansCJK-Regular.ttc"] for data in handed_out)
+    monkeypatch.setattr(pdfs, "_fonts", pdfs._SharedFonts())
+    assert drawn(shared) == drawn(pdfs.render_part(html, BASE_URL).pdf)
