@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.memory import without_cyclic_gc
+
 PART_BREAK = "<!--pdf:part-->"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,22 +76,6 @@ def report_ua_stylesheet():
 
     # Its @counter-style rules go to a dictionary of their own: rendering uses WeasyPrint's (the same rules).
     return CSS(string=report_ua_text(), counter_style=CounterStyle())
-
-
-@contextlib.contextmanager
-def without_cyclic_gc():
-    """WeasyPrint allocates millions of objects and frees them by reference counting; the cyclic collector, run
-    thousands of times over the growing heap meanwhile, found next to nothing and cost a quarter of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            # What it would have freed meanwhile: tens of thousands of cycles, and a part's memory to reuse for the
-            # next one (without this a process rendering parts in turn grew by ~90 MB a part).
-            gc.collect()
 
 
 def _html_class():

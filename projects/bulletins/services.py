@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from common.memory import without_cyclic_gc
 from common.periods import month_before, month_of
 from pairing.models import Program
 
@@ -39,7 +40,8 @@ def bulletin_generate(
     """
     today = today or timezone.localdate()
     bulletin_period_check(program=program, period=period, today=today)
-    with transaction.atomic():
+    # A national bulletin is a million cells and hundreds of thousands of rows read: see without_cyclic_gc.
+    with without_cyclic_gc(), transaction.atomic():
         warnings_refresh(today=today, program=program)
         figures = bulletin_figures(program=program, period=period, today=today)
         content = bulletin_workbook_bytes(figures)
