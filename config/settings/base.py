@@ -309,8 +309,9 @@ EXPORT_JOB_PROGRESS_EVERY = env_int("EXPORT_JOB_PROGRESS_EVERY", 5000)
 EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
 # The evaluation report's PDF (reporting/evaluation/document.py, common/pdf.py): a report of more counties than
 # EVALUATION_PDF_PART_COUNTIES is rendered in parts of that many counties, so that only a part's laid-out pages are in
-# memory at a time, in EVALUATION_PDF_PROCESSES processes (1: one after the other in the worker itself). Two processes
-# halve the time on two cores; each holds its own copy of the CJK fonts (about 66 MB). See docs/benchmarks.md.
+# memory at a time, EVALUATION_PDF_PROCESSES at a time (each in a process forked from one PDF server process that has
+# loaded WeasyPrint and the fonts). Two nearly halve the time on two cores; each holds its part's pages (up to about
+# 70 MB more). See docs/benchmarks.md.
 EVALUATION_PDF_PART_COUNTIES = env_int("EVALUATION_PDF_PART_COUNTIES", 12)
 EVALUATION_PDF_PROCESSES = env_int("EVALUATION_PDF_PROCESSES", 2)
 # An API list's `count` is PostgreSQL's estimate (`count_estimated: true` in the page) when the list has no condition

@@ -2,8 +2,7 @@
 the PDF, all from the stored figures alone so that the document, the PDF and ``figures`` agree.
 
 The PDF is nearly all of the report's cost (WeasyPrint: styles, layout, drawing). For the largest program (91 weak
-counties, 187 pages, 280 tables, 184 charts) it took 27–35 s of CPU; now 20–23 s (CPU time on a shared, loaded
-2-core machine: ±15 % from run to run). Peak RSS stays about 610 MB:
+counties, 280 tables, 184 charts) it took 27–35 s of CPU in one process; what brought it down:
 
 - WeasyPrint's user-agent rules for footnotes and notes, and ``::marker``, match every element: each element got six
   pseudo-element styles, computed and kept with the layout. The report renders with WeasyPrint's stylesheet less
@@ -12,14 +11,15 @@ counties, 187 pages, 280 tables, 184 charts) it took 27–35 s of CPU; now 20–
   millions of objects that reference counting frees anyway; the peak is about 15 MB higher);
 - the per-county and summary tables use fixed layout with the widths set in the template (no measuring of every
   cell for the columns' widths), and each county starts a page instead of being kept whole (laid out once): about
-  5 s.
+  5 s;
+- each county fits on one page (compact county charts, table cells with 1 pt of padding): the report of 91
+  counties went from 188 pages, one of them nearly empty for every county, to 99.
 
 What remains is WeasyPrint's own work per cell and per letter (its SVG text is laid out and drawn letter by
-letter) and a copy of each CJK font file it embeds (66 MB). A report of more than ``EVALUATION_PDF_PART_COUNTIES``
-counties is therefore rendered in parts by ``EVALUATION_PDF_PROCESSES`` worker processes and joined
-(``common.pdf``): no process holds more than a part's laid-out pages (about 260 MB at most, fonts included), the
-parts are laid out on both cores, and the Celery worker never holds WeasyPrint's memory. The 188-page report of
-91 counties: 24 – 26 s with two processes, 40 s with one (docs/benchmarks.md, "Fourth round").
+letter). A report of more than ``EVALUATION_PDF_PART_COUNTIES`` counties is therefore rendered in parts, side by
+side in ``EVALUATION_PDF_PROCESSES`` processes forked from one PDF server process that has loaded WeasyPrint and the
+CJK fonts, and joined (``common.pdf``): no process holds more than a part's laid-out pages, the parts are laid out
+on both cores, and the Celery worker never holds WeasyPrint's memory (docs/benchmarks.md, "Fifth round").
 """
 
 from __future__ import annotations
