@@ -25,10 +25,14 @@ import contextlib
 import functools
 import gc
 import io
+import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +175,6 @@ class _SharedFonts:
 def _mapped_files() -> list[tuple[int, int, int]]:
     """(start, end, file size) of each file mapped whole into this process's memory from its start (Linux's
     /proc/self/maps; none elsewhere)."""
-    import os
 
     mapped = []
     with contextlib.suppress(OSError), open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
@@ -280,7 +283,6 @@ def _run_forked(batch: Sequence[tuple[str, tuple]], processes: int) -> list:
     """Each task of ``batch`` done in a child forked from this process, at most ``processes`` at a time, the next
     one started when one ends; the results (or a RenderError) in the batch's order. After a failure no new task
     is started: the document has failed."""
-    import os
     import select
     import traceback
 
@@ -331,7 +333,6 @@ def _serve(processes: int) -> None:
     tasks it reads from stdin forks a child per task, N at a time, and writes the batch's results to stdout
     (pickles between processes of this module only). The children start from its loaded state and share its
     memory until they write to it; each gives all of its own back when it exits."""
-    import os
 
     channel_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
     channel_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -358,15 +359,23 @@ class Workers:
     while the caller is still gathering and writing the document (``html_to_pdf(..., workers=...)``), then forks a
     child for each part, ``processes`` at a time. A context manager: on leaving, the server exits, and all the memory
     WeasyPrint and pikepdf used goes back to the machine (a long-lived process, such as a Celery worker, keeps what it
-    once held)."""
+    once held).
 
-    def __init__(self, processes: int) -> None:
+    With ``timeout``, the document may take that many seconds from the first task it is given: past it the server and
+    every child it forked are killed (they are a process group of their own) and the task raises, instead of a part
+    that never ends holding the job for good."""
+
+    def __init__(self, processes: int, *, timeout: float | None = None) -> None:
         self.processes = max(processes, 1)
+        self.timeout = timeout
+        self._deadline: float | None = None
+        self._timed_out = False
         self.process = subprocess.Popen(
             [sys.executable, "-m", "common.pdf", str(self.processes)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            start_new_session=True,
         )
 
     def __enter__(self) -> Workers:
@@ -376,13 +385,26 @@ class Workers:
         self.close()
 
     def run(self, batch: Sequence[tuple[str, tuple]]) -> list:
-        """The results of the batch's tasks, in order; RuntimeError when one failed or the server stopped."""
+        """The results of the batch's tasks, in order; RuntimeError when one failed, the server stopped or the time
+        ran out."""
+        timer = None
+        if self.timeout is not None:
+            if self._deadline is None:
+                self._deadline = time.monotonic() + self.timeout
+            timer = threading.Timer(max(self._deadline - time.monotonic(), 0), self._stop)
+            timer.daemon = True
+            timer.start()
         try:
             pickle.dump(list(batch), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
             results = pickle.load(self.process.stdout)
-        except (BrokenPipeError, EOFError) as exc:
+        except (BrokenPipeError, EOFError, pickle.UnpicklingError) as exc:
+            if self._timed_out:
+                raise RuntimeError(f"the PDF took longer than {self.timeout:g} s: its processes were stopped") from exc
             raise RuntimeError(f"the PDF worker process stopped (exit code {self.process.poll()})") from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
         for result in results:
             if isinstance(result, RenderError):
                 raise RuntimeError(f"a part of the PDF failed in a worker process:\n{result.text}")
@@ -391,13 +413,19 @@ class Workers:
     def render(self, html: str, base_url: str) -> Part:
         return self.run([("render_part", (html, base_url))])[0]
 
+    def _stop(self) -> None:
+        """The server and the children it forked, killed."""
+        self._timed_out = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.process.stdin.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            self._stop()
             self.process.wait()
         self.process.stdout.close()
 
@@ -410,19 +438,25 @@ def _render_in_processes(html: str, parts: Sequence[str], base_url: str, workers
 
 
 def html_to_pdf(
-    html: str, *, base_url: str, part_size: int = 12, processes: int = 1, workers: Workers | None = None
+    html: str,
+    *,
+    base_url: str,
+    part_size: int = 12,
+    processes: int = 1,
+    timeout: float | None = None,
+    workers: Workers | None = None,
 ) -> bytes:
     """The document as PDF. Without ``PART_BREAK`` marks, or with no more than ``part_size`` pieces, WeasyPrint
     renders it whole, here; else it is rendered in parts of ``part_size`` pieces by the ``workers`` given, or by
-    ``processes`` worker processes started for it, and joined. Raises what WeasyPrint raises, or RuntimeError when
-    a worker process failed."""
+    ``processes`` worker processes started for it (within ``timeout`` seconds), and joined. Raises what WeasyPrint
+    raises, or RuntimeError when a worker process failed or the time ran out."""
     parts = split(html, size=part_size)
     if len(parts) == 1:
         with without_cyclic_gc():
             return _html_class()(string=html, base_url=base_url).write_pdf()
     if workers is not None:
         return _render_in_processes(html, parts, base_url, workers)
-    with Workers(processes) as started:
+    with Workers(processes, timeout=timeout) as started:
         return _render_in_processes(html, parts, base_url, started)
 
 

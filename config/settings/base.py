@@ -314,6 +314,10 @@ EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
 # 70 MB more). See docs/benchmarks.md.
 EVALUATION_PDF_PART_COUNTIES = env_int("EVALUATION_PDF_PART_COUNTIES", 12)
 EVALUATION_PDF_PROCESSES = env_int("EVALUATION_PDF_PROCESSES", 2)
+# Seconds the parts of a report's PDF and their joining may take once its HTML is written (the 91-county report takes
+# 15 – 20 s on two cores): past them its processes are killed and the report fails with that message, instead of a
+# part that never ends holding a Celery worker for good.
+EVALUATION_PDF_TIMEOUT = env_int("EVALUATION_PDF_TIMEOUT", 600)
 # An API list's `count` is PostgreSQL's estimate (`count_estimated: true` in the page) when the list has no condition
 # at all (a provincial role's unfiltered list) and its table holds at least this many rows: an exact COUNT(*) of a
 # million progress reports costs more than the rest of the page. Filtered lists and a liaison's lists always count

@@ -236,7 +236,7 @@ def evaluation_pdf_workers(counties: int) -> contextlib.AbstractContextManager[W
     whole."""
     if counties <= settings.EVALUATION_PDF_PART_COUNTIES:
         return contextlib.nullcontext()
-    return Workers(settings.EVALUATION_PDF_PROCESSES)
+    return Workers(settings.EVALUATION_PDF_PROCESSES, timeout=settings.EVALUATION_PDF_TIMEOUT)
 
 
 def evaluation_pdf(html: str, *, workers: Workers | None = None) -> bytes:
@@ -248,5 +248,6 @@ def evaluation_pdf(html: str, *, workers: Workers | None = None) -> bytes:
         base_url=str(settings.BASE_DIR),
         part_size=settings.EVALUATION_PDF_PART_COUNTIES,
         processes=settings.EVALUATION_PDF_PROCESSES,
+        timeout=settings.EVALUATION_PDF_TIMEOUT,
         workers=workers,
     )

@@ -142,6 +142,33 @@ def test_each_part_is_done_in_a_process_of_its_own_at_most_n_at_a_time(monkeypat
     assert max(running for _pid, running in results) == 2
 
 
+def test_past_its_time_the_document_fails_and_its_processes_are_gone():
+    workers = pdfs.Workers(2, timeout=2)
+    # A part that takes far longer than two seconds: its server and the children rendering it are killed.
+    html = document(3).replace("</body>", "<p>" + "县" * 200_000 + "</p></body>")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the PDF took longer than 2 s: its processes were stopped"):
+        workers.run([("render_part", (html, BASE_URL)), ("render_part", (html, BASE_URL))])
+    assert time.monotonic() - started < 10
+    workers.close()
+    assert running_in_group(workers.process.pid) == []  # nothing is left of the server's process group
+
+
+def running_in_group(group: int) -> list[int]:
+    """The processes of a process group that are still running (not ended and waiting to be reaped)."""
+    running = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, _parent, process_group = stat[stat.rindex(")") + 2 :].split()[:3]
+            if int(process_group) == group and state not in "ZX":
+                running.append(int(entry.name))
+    return running
+
+
 def test_a_worker_process_that_dies_fails_the_document():
     workers = pdfs.Workers(1)
     workers.process.kill()

@@ -592,6 +592,18 @@ def test_a_failure_is_recorded_with_its_error(small, monkeypatch, django_capture
     assert generate_evaluation_report.delay(report.pk).get() is False  # failed stays failed
 
 
+def test_a_pdf_that_takes_too_long_fails_the_report(small, settings, django_capture_on_commit_callbacks):
+    """Rendered in parts (two counties: parts of one), past EVALUATION_PDF_TIMEOUT the PDF's processes are stopped
+    and the report fails saying why, instead of holding the worker."""
+    settings.EVALUATION_PDF_PART_COUNTIES, settings.EVALUATION_PDF_TIMEOUT = 1, 0.05
+    with django_capture_on_commit_callbacks(execute=True):
+        report = evaluation_report_request(program=small, year=YEAR)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert report.error == "RuntimeError: the PDF took longer than 0.05 s: its processes were stopped"
+    assert not report.html and not report.pdf
+
+
 def test_a_broker_that_is_down_fails_the_report_instead_of_leaving_it_queued(
     small, monkeypatch, django_capture_on_commit_callbacks
 ):
