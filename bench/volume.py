@@ -502,23 +502,30 @@ LAST_TREE_PSS_MB = 0.0
 LAST_TREE_PROCESSES = 0
 
 
-def _session_memory(session: int) -> tuple[float, int]:
-    """The memory of every process of a session (the job and the processes it starts), in MB, and their number:
-    the sum of their proportional set sizes (PSS: a page shared by n processes, such as a font file's, counts 1/n
-    in each), so the sum is what they hold together."""
-    total, processes = 0, 0
+def _tree_memory(root: int) -> tuple[float, int]:
+    """The memory of a process and of every process it started, theirs in turn included (the job, the PDF server it
+    starts in a session of its own, the children that server forks), in MB, and their number: the sum of their
+    proportional set sizes (PSS: a page shared by n processes, such as a font file's, counts 1/n in each), so the
+    sum is what they hold together."""
+    children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/stat") as stat:
                 fields = stat.read().rpartition(")")[2].split()
-            if int(fields[3]) != session:  # after the name: state, ppid, pgrp, session
-                continue
-            with open(f"/proc/{entry.name}/smaps_rollup") as rollup:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))  # after the name: state, ppid
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    total, processes, todo = 0, 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
                 total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
             processes += 1
-        except (OSError, StopIteration, ValueError, IndexError):
+        except (OSError, StopIteration, ValueError):
             continue  # gone meanwhile
     return total / 1024, processes
 
@@ -547,7 +554,7 @@ def run_child(code: str, *, timeout: float) -> tuple[float | None, float | None,
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
-        pss, processes = _session_memory(child.pid)
+        pss, processes = _tree_memory(child.pid)
         LAST_TREE_PSS_MB, LAST_TREE_PROCESSES = max(LAST_TREE_PSS_MB, pss), max(LAST_TREE_PROCESSES, processes)
         if time.perf_counter() > deadline:
             child.kill()

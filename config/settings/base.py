@@ -310,9 +310,9 @@ EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
 # The evaluation report's PDF (reporting/evaluation/document.py, common/pdf.py): a report of more counties than
 # EVALUATION_PDF_PART_COUNTIES is rendered in parts of that many counties, so that only a part's laid-out pages are in
 # memory at a time, EVALUATION_PDF_PROCESSES at a time (each in a process forked from one PDF server process that has
-# loaded WeasyPrint and the fonts). Two nearly halve the time on two cores; each holds its part's pages (up to about
-# 70 MB more). See docs/benchmarks.md.
-EVALUATION_PDF_PART_COUNTIES = env_int("EVALUATION_PDF_PART_COUNTIES", 12)
+# loaded WeasyPrint and the fonts). Two nearly halve the time on two cores; each holds its part's pages (about 50 MB
+# for six counties). See docs/benchmarks.md.
+EVALUATION_PDF_PART_COUNTIES = env_int("EVALUATION_PDF_PART_COUNTIES", 6)
 EVALUATION_PDF_PROCESSES = env_int("EVALUATION_PDF_PROCESSES", 2)
 # Seconds the parts of a report's PDF and their joining may take once its HTML is written (the 91-county report takes
 # 15 – 20 s on two cores): past them its processes are killed and the report fails with that message, instead of a
