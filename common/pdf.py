@@ -175,7 +175,6 @@ class _SharedFonts:
 def _mapped_files() -> list[tuple[int, int, int]]:
     """(start, end, file size) of each file mapped whole into this process's memory from its start (Linux's
     /proc/self/maps; none elsewhere)."""
-
     mapped = []
     with contextlib.suppress(OSError), open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
         for line in maps:
@@ -409,9 +408,6 @@ class Workers:
             if isinstance(result, RenderError):
                 raise RuntimeError(f"a part of the PDF failed in a worker process:\n{result.text}")
         return results
-
-    def render(self, html: str, base_url: str) -> Part:
-        return self.run([("render_part", (html, base_url))])[0]
 
     def _stop(self) -> None:
         """The server and the children it forked, killed."""

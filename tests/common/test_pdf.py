@@ -107,7 +107,7 @@ def test_a_part_that_fails_in_a_worker_process_fails_the_document():
         with pytest.raises(RuntimeError, match="a part of the PDF failed in a worker process"):
             workers.run([("render_part", ("<p>县</p>", BASE_URL)), ("render_part", (None, BASE_URL))])  # not HTML
         # The server goes on with the next document.
-        assert workers.render("<p>再试</p>", BASE_URL).pages == 1
+        assert workers.run([("render_part", ("<p>再试</p>", BASE_URL))])[0].pages == 1
     assert workers.process.returncode == 0
 
 
@@ -178,7 +178,7 @@ def test_a_worker_process_that_dies_fails_the_document():
     workers.process.kill()
     workers.process.wait()
     with pytest.raises(RuntimeError, match="the PDF worker process stopped"):
-        workers.render("<p>县</p>", BASE_URL)
+        workers.run([("render_part", ("<p>县</p>", BASE_URL))])
     workers.close()
 
 

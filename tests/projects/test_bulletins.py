@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from common.money import FEN
 from common.periods import month_add, month_of
-from common.xlsx import save_workbook as _save
+from common.xlsx import save_workbook
 from config.celery_app import app
 from pairing.factories import CountyFactory, PairingFactory, ProgramFactory
 from projects.bulletins import (
@@ -452,7 +452,7 @@ def test_a_sheet_the_text_writer_does_not_handle_is_written_by_openpyxl():
     formulas["A1"].comment = openpyxl.comments.Comment("a note", "officer")
     buffer = io.BytesIO()
 
-    _save(book, buffer)
+    save_workbook(book, buffer)
 
     saved = openpyxl.load_workbook(buffer)
     assert [cell.value for cell in saved.active[1]] == ["plain", 1]
